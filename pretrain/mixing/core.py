@@ -1,0 +1,335 @@
+"""Shared pieces of every mixing method: the batch record, label targets and the four public pure functions.
+
+Conventions (``../shared/PROTOCOLS.md``): the partner of sample ``i`` is ``x.flip(0)[i]`` (timm's pairing); ``lam`` is
+always the weight of the *partner's* label, one value per sample; targets are per-sample soft vectors
+``(1 - lam_i) * y_i + lam_i * y_partner(i)`` built from label-smoothed one-hots (``off = s/K``, ``on = 1 - s + off``).
+
+Every random draw comes from an explicit ``torch.Generator`` so a method is a pure function of (inputs, generator).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class MixBatch:
+    """What the mixing step hands to the forward pass and later to :meth:`Mixer.targets`.
+
+    ``x``: mixed images ``(B, C, H, W)``; ``y``: integer labels ``(B,)``; ``lam``: area weight of the partner label
+    ``(B,)``; ``kind``: which input operation ran (``none``, ``mixup``, ``cutmix``, ``maskmix``, ...);
+    ``region``: ``(B, H, W)`` 1 where the pixel comes from the partner (None for Mixup / no mixing);
+    ``box``: the CutMix box ``(y_lo, y_hi, x_lo, x_hi)`` when there is one; ``extra``: method-specific tensors.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    lam: torch.Tensor
+    kind: str = "none"
+    region: torch.Tensor | None = None
+    box: tuple[int, int, int, int] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------------ label targets
+
+
+def smooth_one_hot(y: torch.Tensor, num_classes: int, smoothing: float = 0.1) -> torch.Tensor:
+    """timm's ``one_hot`` with ``off = s/K``, ``on = 1 - s + off``: ``(B,)`` -> ``(B, K)`` float32."""
+    off = smoothing / num_classes
+    return torch.full((y.shape[0], num_classes), off, device=y.device).scatter_(1, y[:, None], 1.0 - smoothing + off)
+
+
+def mix_targets(y: torch.Tensor, lam: torch.Tensor, num_classes: int, smoothing: float = 0.1) -> torch.Tensor:
+    """Per-sample soft targets ``(1 - lam_i) * y_i + lam_i * y_flip(i)``; ``lam`` ``(B,)`` weighs the partner."""
+    y1 = smooth_one_hot(y, num_classes, smoothing)
+    lam = lam.to(y1).reshape(-1, 1)
+    return (1 - lam) * y1 + lam * y1.flip(0)
+
+
+# ----------------------------------------------------------------------------------------- randomness helpers
+
+
+def np_rng(generator: torch.Generator) -> np.random.Generator:
+    """A numpy stream drawn from the torch generator (for scalar draws torch cannot seed: Beta, integers)."""
+    return np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=generator)))
+
+
+def coin(generator: torch.Generator, p: float) -> bool:
+    """True with probability ``p`` (draws from the generator even when p is 0 or 1, so streams stay aligned)."""
+    return bool(torch.rand((), generator=generator) < p)
+
+
+def cutmix_box(img_hw: tuple[int, int], lam: float, rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """timm's ``rand_bbox``: side ratio ``sqrt(1 - lam)``, uniform centre, clipped; ``(y_lo, y_hi, x_lo, x_hi)``.
+
+    Same formula as ``timm.data.mixup.rand_bbox`` but on an explicit generator (timm's draws from numpy's global one).
+    """
+    h, w = img_hw
+    ratio = math.sqrt(1 - lam)
+    cut_h, cut_w = int(h * ratio), int(w * ratio)
+    cy, cx = int(rng.integers(0, h)), int(rng.integers(0, w))
+    yl, yh = int(np.clip(cy - cut_h // 2, 0, h)), int(np.clip(cy + (cut_h + 1) // 2, 0, h))
+    xl, xh = int(np.clip(cx - cut_w // 2, 0, w)), int(np.clip(cx + (cut_w + 1) // 2, 0, w))
+    return yl, yh, xl, xh
+
+
+def box_mask(box: tuple[int, int, int, int], img_hw: tuple[int, int], device=None) -> torch.Tensor:
+    """``(H, W)`` float mask, 1 inside the half-open box ``(y_lo, y_hi, x_lo, x_hi)``."""
+    m = torch.zeros(img_hw, device=device)
+    m[box[0]:box[1], box[2]:box[3]] = 1.0
+    return m
+
+
+def paste(x: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+    """``x`` where ``region`` is 0, the partner ``x.flip(0)`` where it is 1; region ``(H,W)`` or ``(B,H,W)``."""
+    m = region.to(x.dtype)
+    m = m[None, None] if m.dim() == 2 else m[:, None]
+    return x * (1 - m) + x.flip(0) * m
+
+
+# ----------------------------------------------------------------------------------------- public pure functions
+
+
+def _patch_mask(region_mask: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """Sample a pixel mask at each patch's top-left pixel (nearest ``nn.Upsample(size=grid)``): ``(B|1, h*w)``."""
+    m = region_mask if region_mask.dim() == 3 else region_mask[None]
+    H, W = m.shape[-2:]
+    h, w = grid
+    iy = torch.div(torch.arange(h, device=m.device) * H, h, rounding_mode="floor")
+    ix = torch.div(torch.arange(w, device=m.device) * W, w, rounding_mode="floor")
+    return m[:, iy][:, :, ix].reshape(m.shape[0], h * w)
+
+
+def attention_lambda(region_mask: torch.Tensor, attn: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """Attention weight of the partner region: ``(B,)`` ``sum(attn * m) / sum(attn)``.
+
+    ``region_mask``: ``(H, W)`` or ``(B, H, W)``, 1 where the pixel comes from the partner; ``attn``: ``(B, h*w)``
+    class-to-patch attention (need not sum to 1: it is renormalised, as in TransMix's ``transmix_label``);
+    ``grid = (h, w)``. A patch counts as the partner's iff its top-left pixel does (TransMix's nearest upsampling).
+    """
+    if attn.dim() != 2 or attn.shape[1] != grid[0] * grid[1]:
+        raise ValueError(f"attn must be (B, h*w) = (B, {grid[0] * grid[1]}), got {tuple(attn.shape)}")
+    a = attn.float()
+    m = _patch_mask(region_mask, grid).to(a)
+    return (a * m).sum(1) / a.sum(1).clamp_min(torch.finfo(a.dtype).tiny)
+
+
+def transmix_lambda(box, img_hw, attn: torch.Tensor, grid, mode: str = "mean") -> torch.Tensor:
+    """TransMix's per-sample partner weight for a pasted half-open pixel box ``(y_lo, y_hi, x_lo, x_hi)``.
+
+    ``mode="mean"`` (official code, Beckschen/TransMix ``transmix.py``): ``(lam_area + lam_attn) / 2``;
+    ``mode="attn"`` (paper Eq. 7): ``lam_attn`` alone. Returns ``(B,)``.
+    """
+    if mode not in ("mean", "attn"):
+        raise ValueError(f"lam_mode must be 'mean' (official code) or 'attn' (paper Eq. 7), got {mode!r}")
+    H, W = img_hw
+    lam_attn = attention_lambda(box_mask(box, img_hw, attn.device), attn, grid)
+    if mode == "attn":
+        return lam_attn
+    area = (box[1] - box[0]) * (box[3] - box[2]) / (H * W)
+    return (area + lam_attn) / 2
+
+
+def maskmix_mask(batch_size: int, img_hw, cell: int, n_keep: int, generator: torch.Generator) -> torch.Tensor:
+    """MaskMix mask ``(B, H, W)`` of 0/1 (float32), 1 = pixel kept from the sample itself.
+
+    The image is cut into ``cell x cell`` cells; each sample keeps exactly ``n_keep`` of them at its own random
+    positions (fistyee/MixPro ``utils.py``: a per-sample random permutation of the cells). ``H`` and ``W`` must be
+    divisible by ``cell`` (unequal cells would make the kept area differ from ``n_keep / S``).
+    """
+    H, W = img_hw
+    if H % cell or W % cell:
+        raise ValueError(f"MaskMix cell {cell} px must divide the image {H}x{W} (use a scale whose cell divides it)")
+    gh, gw = H // cell, W // cell
+    if not 0 <= n_keep <= gh * gw:
+        raise ValueError(f"n_keep must be in [0, {gh * gw}], got {n_keep}")
+    order = torch.rand(batch_size, gh * gw, generator=generator).argsort(1)  # (B, S) random cell order
+    keep = torch.zeros(batch_size, gh * gw).scatter_(1, order[:, :n_keep], 1.0)
+    return keep.view(batch_size, gh, gw).repeat_interleave(cell, 1).repeat_interleave(cell, 2)
+
+
+def pal_alpha(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """PAL's per-sample alpha: cosine similarity of softmax outputs ``(B, K)`` and mixed targets ``(B, K)`` -> ``(B,)``.
+
+    Both are non-negative, so alpha lies in [0, 1] (MixPro, Zhao et al. ICLR 2023, Eq. 5).
+    """
+    return F.cosine_similarity(probs.float(), target.float(), dim=1, eps=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------------- base class
+
+
+class Mixer:
+    """One mixing method. ``batch = mixer(x, y, generator)``; ``target = mixer.targets(batch, logits, attn, grid)``.
+
+    Subclasses set ``name``, ``needs_attn`` (the forward must return class attention), ``loss`` (``soft_ce`` or
+    ``bce``) and take their hyper-parameters as keyword arguments (unknown keys raise, listing the valid ones).
+    """
+
+    name = "base"
+    needs_attn = False
+    loss = "soft_ce"
+    attn_source = "last"
+
+    def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0):
+        if num_classes < 2:
+            raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f"prob must be in [0, 1], got {prob}")
+        self.num_classes, self.smoothing, self.prob = num_classes, smoothing, prob
+
+    # the two steps -------------------------------------------------------------------------------------------
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> MixBatch:
+        if x.shape[0] % 2:
+            raise ValueError(f"batch size must be even for flip pairing, got {x.shape[0]} (drop the last batch)")
+        if not coin(generator, self.prob):
+            return MixBatch(x, y, torch.zeros(x.shape[0], device=x.device))
+        return self.mix(x, y, generator)
+
+    def mix(self, x, y, generator) -> MixBatch:  # overridden
+        return MixBatch(x, y, torch.zeros(x.shape[0], device=x.device))
+
+    def targets(self, batch: MixBatch, logits=None, attn=None, grid=None, progress: float = 0.0) -> torch.Tensor:
+        """Soft targets ``(B, K)`` for this batch; attention-aware methods use ``attn`` ``(B, h*w)`` on ``grid``."""
+        return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing)
+
+    def parameters(self) -> list[torch.nn.Parameter]:
+        """Learnable parameters of the method itself (PAL's learnable alpha); add them to the optimizer."""
+        return []
+
+    def to(self, device) -> Mixer:
+        return self
+
+    def criterion(self) -> torch.nn.Module:
+        from timm.loss import BinaryCrossEntropy, SoftTargetCrossEntropy
+        return BinaryCrossEntropy(smoothing=0.0) if self.loss == "bce" else SoftTargetCrossEntropy()
+
+    @classmethod
+    def options(cls) -> list[str]:
+        keys = []
+        for k in reversed(cls.__mro__):
+            if "__init__" in k.__dict__:
+                keys += [p for p in inspect.signature(k.__init__).parameters if p not in ("self", "kwargs")]
+        return sorted(set(keys) - {"num_classes"})
+
+    def __repr__(self) -> str:
+        opts = {k: getattr(self, k) for k in self.options() if hasattr(self, k)}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in opts.items())})"
+
+
+# -------------------------------------------------------------------------------------- frozen external models
+
+
+def frozen_model(spec, num_classes: int | None = None) -> torch.nn.Module:
+    """A frozen model for a method that needs one (Attentive-CutMix's CNN, TokenMix's teacher, an external
+    attention provider). ``spec`` is an ``nn.Module`` or a dict ``{"model": <timm name or alias>, "checkpoint":
+    <path to a tensor dict>}``; ``"checkpoint": None`` with ``"allow_random": True`` keeps random weights (benchmarks
+    and tests only: the method then runs at its true cost but its labels carry no knowledge)."""
+    if isinstance(spec, torch.nn.Module):
+        model = spec
+    else:
+        if not isinstance(spec, dict) or "model" not in spec:
+            raise ValueError(f"expected a module or {{'model': name, 'checkpoint': path}}, got {spec!r}")
+        unknown = set(spec) - {"model", "checkpoint", "allow_random", "num_classes"}
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)} in frozen model spec; valid: model, checkpoint, "
+                             "allow_random, num_classes")
+        import timm
+
+        import pretrain.models  # noqa: F401  (registers this suite's models with timm)
+        from pretrain.models import resolve_name
+
+        kwargs = {} if spec.get("num_classes", num_classes) is None else {"num_classes": spec.get("num_classes",
+                                                                                                  num_classes)}
+        model = timm.create_model(resolve_name(spec["model"]), pretrained=False, **kwargs)
+        ckpt = spec.get("checkpoint")
+        if ckpt is None and not spec.get("allow_random"):
+            raise ValueError(f"frozen model {spec['model']!r} needs a 'checkpoint' (a state dict saved with "
+                             "torch.save); set allow_random=True only for benchmarks")
+        if ckpt is not None:
+            from pretrain.checkpoint import load_state_dict_exact
+            load_state_dict_exact(model, torch.load(ckpt, map_location="cpu", weights_only=True), source=str(ckpt))
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+class SwitchMixer(Mixer):
+    """The DeiT recipe's switch (timm ``Mixup`` with ``switch_prob``): per batch, the cut-style operation
+    :meth:`cut` with probability ``switch_prob``, else Mixup with ``Beta(mixup_alpha, mixup_alpha)``."""
+
+    def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0, mixup_alpha: float = 0.8,
+                 cutmix_alpha: float = 1.0, switch_prob: float = 0.5):
+        super().__init__(num_classes, smoothing, prob)
+        self.mixup_alpha, self.cutmix_alpha, self.switch_prob = mixup_alpha, cutmix_alpha, switch_prob
+
+    def mix(self, x, y, generator) -> MixBatch:
+        if coin(generator, self.switch_prob):
+            return self.cut(x, y, generator)
+        return mixup_batch(x, y, self.mixup_alpha, generator)
+
+    def cut(self, x, y, generator) -> MixBatch:
+        return cutmix_batch(x, y, self.cutmix_alpha, generator)
+
+
+def mixup_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator) -> MixBatch:
+    """timm's batch Mixup: ``x = lam*x + (1-lam)*x.flip(0)``, ``lam ~ Beta(alpha, alpha)``; partner weight 1-lam."""
+    lam_self = float(np_rng(generator).beta(alpha, alpha))
+    xm = x.mul(lam_self).add_(x.flip(0), alpha=1 - lam_self)
+    return MixBatch(xm, y, torch.full((x.shape[0],), 1 - lam_self, device=x.device), "mixup")
+
+
+def cutmix_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator) -> MixBatch:
+    """timm's batch CutMix with ``correct_lam``: one box per batch, partner weight = clipped box area / image area."""
+    H, W = x.shape[-2:]
+    rng = np_rng(generator)
+    box = cutmix_box((H, W), float(rng.beta(alpha, alpha)), rng)
+    yl, yh, xl, xh = box
+    xm = x.clone()
+    xm[..., yl:yh, xl:xh] = x.flip(0)[..., yl:yh, xl:xh]
+    area = (yh - yl) * (xh - xl) / (H * W)
+    return MixBatch(xm, y, torch.full((x.shape[0],), area, device=x.device), "cutmix",
+                    region=box_mask(box, (H, W), x.device), box=box)
+
+
+class AttentionAware:
+    """Attention source switch shared by TransMix and MixPro (TransMix Tables 6 and 9).
+
+    ``attn_source``: ``"last"`` (default: the last block's class row), an int ``d`` (block ``d``, 1-based),
+    ``"rollout"`` (attention rollout over all blocks) -- these three come from the trained model's own forward pass
+    on the mixed batch, read by the model's attention tap -- or ``"external"``: a frozen provider ``attn_model``
+    (e.g. a DINO or pretrained DeiT checkpoint) run on the same mixed batch.
+    """
+
+    needs_attn = True
+
+    def _init_attention(self, attn_source, attn_model):
+        ok = attn_source in ("last", "rollout", "external") or (isinstance(attn_source, int) and attn_source >= 1)
+        if not ok:
+            raise ValueError(f"attn_source must be 'last', 'rollout', 'external' or a block number >= 1, "
+                             f"got {attn_source!r}")
+        if (attn_source == "external") != (attn_model is not None):
+            raise ValueError("attn_model (a frozen provider spec) is required with, and only with, "
+                             "attn_source='external'")
+        self.attn_source = attn_source
+        self.attn_model = attn_model
+        self._provider = frozen_model(attn_model) if attn_model is not None else None
+
+    def _attention(self, batch: MixBatch, attn, grid):
+        if self._provider is not None:
+            from pretrain.models.attention import forward_with_attention
+            self._provider.to(batch.x.device)
+            with torch.no_grad():
+                _, attn, grid = forward_with_attention(self._provider, batch.x)
+        if attn is None or grid is None:
+            raise ValueError(f"{self.name} needs the class attention (B, h*w) and its grid from the forward pass on "
+                             "the mixed batch (targets(batch, logits=..., attn=..., grid=...))")
+        return attn, grid

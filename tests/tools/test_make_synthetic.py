@@ -1,0 +1,176 @@
+"""The synthetic benchmark: deterministic, in the real layouts, loadable by the libraries that consume it."""
+
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from configs.datasets import DatasetError, class_subset, dataset_root, imagenet_classes
+from tools.make_synthetic import CLASSES, PC_OBJECT_IDS, PC_STUFF, SCALES, WNIDS, a_subset, generate
+
+
+def _digest(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_identical_bytes_and_other_seed_differs(tiny_data, tmp_path):
+    again = generate(tmp_path / "again", scale="tiny", seed=0, workers=1, progress=False)  # other worker count too
+    other = generate(tmp_path / "other", scale="tiny", seed=1, workers=2, progress=False)
+    d0, d1, d2 = _digest(tiny_data), _digest(again), _digest(other)
+    assert len(d0) > 300
+    assert d0 == d1
+    assert d0.keys() == d2.keys()
+    changed = sum(d0[k] != d2[k] for k in d0 if k.endswith((".JPEG", ".jpg")))
+    assert changed > 0.9 * sum(k.endswith((".JPEG", ".jpg")) for k in d0)
+
+
+def test_imagenet_loads_through_torchvision_and_timm(tiny_data):
+    import timm.data
+    from torchvision.datasets import ImageFolder
+
+    root = dataset_root("imagenet", tiny_data)
+    wnids = imagenet_classes(root)
+    assert wnids == WNIDS
+    p = SCALES["tiny"]
+    for split, per_class in (("train", p["train"]), ("val", p["val"])):
+        ds = ImageFolder(str(root / split))
+        assert ds.classes == wnids
+        assert len(ds) == per_class * len(CLASSES)
+        assert np.bincount(ds.targets).tolist() == [per_class] * len(CLASSES)
+        img, target = ds[len(ds) - 1]
+        assert img.size == (p["img"], p["img"]) and target == len(CLASSES) - 1
+    tds = timm.data.create_dataset("", root=str(root / "val"))
+    assert len(tds) == p["val"] * len(CLASSES)
+    assert sorted(tds.reader.class_to_idx, key=tds.reader.class_to_idx.get) == wnids
+
+
+def test_imagenet_val_boxes_match_masks(tiny_data):
+    root = dataset_root("imagenet", tiny_data)
+    vals = sorted((root / "val").rglob("*.JPEG"))
+    assert len(vals) == SCALES["tiny"]["val"] * len(CLASSES)
+    for jpg in vals:
+        ann = ET.parse(root / "Annotations/CLS-LOC/val" / (jpg.stem + ".xml")).getroot()
+        assert ann.findtext("filename") == jpg.stem
+        obj = ann.find("object")
+        assert obj.findtext("name") == jpg.parent.name
+        box = [int(obj.find("bndbox").findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")]
+        mask = np.asarray(Image.open(root / "masks/val" / jpg.parent.name / (jpg.stem + ".png"))) > 127
+        ys, xs = np.nonzero(mask)
+        assert box == [xs.min(), ys.min(), xs.max(), ys.max()]
+        area = mask.mean()
+        assert 0.03 < area < 0.8, f"{jpg.name}: foreground covers {area:.2f} of the image"
+
+
+def test_imagenet_a_and_o_subsets(tiny_data):
+    wnids = imagenet_classes(dataset_root("imagenet", tiny_data))
+    for name, prefix in (("imagenet-a", "imagenet_a"), ("imagenet-o", "imagenet_o")):
+        root = dataset_root(name, tiny_data)
+        idx = class_subset(root, f"{prefix}_indices.txt", len(wnids))
+        assert idx == a_subset() and 0 < len(idx) < len(wnids)
+        assert (root / f"{prefix}_synsets.txt").read_text().split() == [wnids[i] for i in idx]
+        folders = sorted(d.name for d in root.iterdir() if d.is_dir())
+        assert set(folders) <= {wnids[i] for i in idx}
+        assert sum(1 for _ in root.rglob("*.jpg")) >= 100  # enough for Hendrycks' 100-sample calibration bins
+
+
+def test_coco_loads_through_pycocotools_and_mmdet(tiny_data):
+    from pycocotools.coco import COCO
+
+    root = dataset_root("coco", tiny_data)
+    coco = COCO(str(root / "annotations/instances_val2017.json"))
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == CLASSES
+    assert len(coco.getImgIds()) == SCALES["tiny"]["coco_val"]
+    n = 0
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        img = coco.loadImgs(ann["image_id"])[0]
+        assert (root / "val2017" / img["file_name"]).exists()
+        m = coco.annToMask(ann).astype(bool)
+        ys, xs = np.nonzero(m)
+        x, y, w, h = ann["bbox"]
+        # the box is the polygon's extent; a sharp vertex can cover less than half a pixel of the raster
+        assert abs(xs.min() - x) <= 2 and abs(ys.min() - y) <= 2
+        assert abs(xs.max() + 1 - (x + w)) <= 2 and abs(ys.max() + 1 - (y + h)) <= 2
+        assert m.sum() == ann["area"]  # COCO's area: the pixel count of the polygon's own raster
+        n += 1
+    assert n >= SCALES["tiny"]["coco_val"]
+
+    from mmdet.datasets import CocoDataset
+    ds = CocoDataset(data_root=str(root), ann_file="annotations/instances_train2017.json",
+                     data_prefix=dict(img="train2017/"), metainfo=dict(classes=tuple(CLASSES)),
+                     filter_cfg=dict(filter_empty_gt=True), pipeline=[], test_mode=False)
+    assert len(ds) == SCALES["tiny"]["coco_train"]
+    info = ds[0]
+    assert info["instances"] and {"bbox", "bbox_label", "mask"} <= set(info["instances"][0])
+
+
+def test_pascal_context_loads_through_mmseg(tiny_data):
+    from mmseg.datasets import PascalContextDataset
+
+    root = dataset_root("pascal_context", tiny_data)
+    ds = PascalContextDataset(data_root=str(root), ann_file="ImageSets/SegmentationContext/val.txt",
+                              data_prefix=dict(img_path="JPEGImages", seg_map_path="SegmentationClassContext"),
+                              pipeline=[])
+    assert len(ds) == SCALES["tiny"]["pc_val"]
+    assert len(ds.metainfo["classes"]) == 60 and ds.metainfo["classes"][0] == "background"
+    seen = set()
+    for i in range(len(ds)):
+        info = ds[i]
+        lab = np.asarray(Image.open(info["seg_map_path"]))
+        img = Image.open(info["img_path"])
+        assert img.size == lab.shape[::-1] and img.size[0] % 32 == 0
+        assert lab.max() < 60
+        seen |= set(np.unique(lab).tolist())
+    assert 0 in seen
+    assert seen & set(PC_STUFF.values()) and seen & set(PC_OBJECT_IDS)
+
+
+def test_voc_palette_pngs_with_void(tiny_data):
+    from mmseg.datasets import PascalVOCDataset
+
+    root = dataset_root("voc2012", tiny_data)
+    stems = (root / "ImageSets/Segmentation/val.txt").read_text().split()
+    assert len(stems) == SCALES["tiny"]["voc_val"]
+    for s in stems:
+        im = Image.open(root / "SegmentationClass" / f"{s}.png")
+        assert im.mode == "P"
+        lab = np.asarray(im)
+        values = set(np.unique(lab).tolist())
+        assert 0 in values and 255 in values and values <= set(range(11)) | {255}
+        assert im.getpalette()[3:6] == [128, 0, 0]  # VOC colour of class 1
+    ds = PascalVOCDataset(data_root=str(root), ann_file="ImageSets/Segmentation/val.txt",
+                          data_prefix=dict(img_path="JPEGImages", seg_map_path="SegmentationClass"), pipeline=[])
+    assert len(ds) == len(stems)
+
+
+def test_image_sides_are_multiples_of_32():
+    for scale in SCALES.values():
+        for k in ("img", "pc", "coco", "voc"):
+            assert scale[k] % 32 == 0
+
+
+def test_missing_dataset_error_names_path_layout_and_generator(tmp_path, monkeypatch):
+    monkeypatch.delenv("COCO_ROOT", raising=False)
+    with pytest.raises(DatasetError) as e:
+        dataset_root("coco", tmp_path)
+    msg = str(e.value)
+    assert str(tmp_path / "coco") in msg and "instances_{train,val}2017.json" in msg
+    assert "make_synthetic.py" in msg
+    with pytest.raises(KeyError, match="imagenet-a"):
+        dataset_root("imagenet_a", tmp_path)
+
+
+def test_malformed_index_file_is_named(tiny_data, tmp_path):
+    bad = tmp_path / "imagenet-a"
+    bad.mkdir()
+    (bad / "imagenet_a_indices.txt").write_text("0\nseven\n")
+    with pytest.raises(DatasetError, match=re.escape(str(bad / "imagenet_a_indices.txt"))):
+        class_subset(bad, "imagenet_a_indices.txt", 10)
+
+
+def test_stamp_records_scale_and_seed(tiny_data):
+    assert json.loads((tiny_data / "SYNTHETIC.json").read_text())["scale"] == "tiny"
