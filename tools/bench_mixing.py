@@ -96,14 +96,22 @@ def run(model_name="deit_s", img=224, batch=32, steps=8, warmup=1, methods=None,
                 times[m].append(time.perf_counter() - t0)
         log.info("round %d/%d done", r + 1, warmup + steps)
     ips = {m: batch / statistics.median(times[m]) for m in methods}
-    out = {m: {"images_per_s": ips[m],
-               "ratio_to_cutmix": ips[m] / ips["cutmix"] if "cutmix" in ips else float("nan"),
-               "ratio_to_none": ips[m] / ips["none"] if "none" in ips else float("nan"),
-               "median_step_s": statistics.median(times[m])} for m in methods}
+
+    def paired_ratio(m, ref):
+        """Median over rounds of t_ref / t_m within the same round: drift of the machine cancels out."""
+        if ref not in times:
+            return float("nan")
+        return statistics.median(a / b for a, b in zip(times[ref], times[m]))
+
+    out = {m: {"images_per_s": ips[m], "ratio_to_cutmix": paired_ratio(m, "cutmix"),
+               "ratio_to_none": paired_ratio(m, "none"), "median_step_s": statistics.median(times[m]),
+               "step_s": times[m]} for m in methods}
     out["_meta"] = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else
                     f"cpu ({torch.get_num_threads()} threads)", "model": resolve_name(model_name),
                     "image_size": img, "batch": batch, "steps": steps, "warmup": warmup, "bf16": bf16,
-                    "torch": torch.__version__, "statistic": "median step time, methods interleaved",
+                    "torch": torch.__version__,
+                    "statistic": "images/s = batch / median step time; ratios = median over rounds of the paired "
+                                 "step-time ratio within a round (methods interleaved, order rotated)",
                     "maskmix_scale": method_kwargs("mixpro", patch, img, num_classes)["scale"],
                     "external_models": "resnet50 with random weights (attentive_cutmix, tokenmix teacher)"}
     return out

@@ -393,9 +393,9 @@ def _item(task):
             rle = mask_utils.merge(mask_utils.frPyObjects([poly.reshape(-1).tolist()], side, side))
             x0, y0 = poly.min(0)
             x1, y1 = poly.max(0)
+            box = [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]
             anns.append({"category_id": o["cls"] + 1, "segmentation": [poly.reshape(-1).tolist()],
-                         "area": float(mask_utils.area(rle)), "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                         "iscrowd": 0})
+                         "area": float(mask_utils.area(rle)), "bbox": box, "iscrowd": 0})
         return {"id": image_id, "file_name": fname, "width": side, "height": side}, anns
     if kind == "voc":
         side = p["voc"]

@@ -57,9 +57,8 @@ class CASwinTransformer(SwinTransformer):
 
 
 def _ca_swin(depths, embed_dim, num_heads, **kwargs):
-    kwargs = drop_factory_kwargs(kwargs)
-    model = CASwinTransformer(patch_size=4, window_size=7, embed_dim=embed_dim, depths=depths, num_heads=num_heads,
-                              **kwargs)
+    kwargs = {"patch_size": 4, "window_size": 7, **drop_factory_kwargs(kwargs)}
+    model = CASwinTransformer(embed_dim=embed_dim, depths=depths, num_heads=num_heads, **kwargs)
     model.pretrained_cfg = model.default_cfg = {
         "num_classes": 1000, "input_size": (3, 224, 224), "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225),
         "interpolation": "bicubic", "crop_pct": 0.9, "first_conv": "patch_embed.proj", "classifier": "head.fc"}

@@ -175,10 +175,9 @@ def drop_factory_kwargs(kwargs: dict) -> dict:
 
 
 def _pvt(depths, **kwargs):
-    kwargs = drop_factory_kwargs(kwargs)
-    return PyramidVisionTransformer(patch_size=4, embed_dims=(64, 128, 320, 512), num_heads=(1, 2, 5, 8),
-                                    mlp_ratios=(8, 8, 4, 4), qkv_bias=True, depths=depths, sr_ratios=(8, 4, 2, 1),
-                                    **kwargs)
+    kwargs = {"patch_size": 4, **drop_factory_kwargs(kwargs)}
+    return PyramidVisionTransformer(embed_dims=(64, 128, 320, 512), num_heads=(1, 2, 5, 8), mlp_ratios=(8, 8, 4, 4),
+                                    qkv_bias=True, depths=depths, sr_ratios=(8, 4, 2, 1), **kwargs)
 
 
 def _cfg(model):

@@ -1,0 +1,20 @@
+"""XCiT-T12/16 pretraining; the class attention comes from its last class-attention layer.
+
+    python -m pretrain.train --config configs/pretrain/xcit_t12.py --profile demo --method transmix --seed 0 --out DIR
+
+- ``paper``: the DeiT recipe on ImageNet at 224 (the papers train CaiT/XCiT for 400 epochs: set epochs=400).
+- ``demo``: the synthetic data at 32 px with patch 8 (4x4 grid); MaskMix scale 1.
+- ``tiny``: tests.
+"""
+
+_base_ = ["./_base_.py"]
+model = "xcit_t12"
+
+profiles = dict(
+    paper=dict(epochs=400),
+    demo=dict(img_size=32, model_kwargs=dict(patch_size=8), batch_size=64, lr=1e-3, base_batch=512, epochs=3,
+              warmup_epochs=1, warmup_lr=1e-5, min_lr=1e-5, reprob=0.0, rrc_scale=[0.5, 1.0], crop_pct=1.0,
+              randaug="rand-m5-mstd0.5-inc1", workers=2, eval_batch_size=128,
+              method_kwargs=dict(maskmix=dict(scale=1), mixpro=dict(scale=1))),
+    tiny=dict(model_kwargs=dict(patch_size=8), method_kwargs=dict(maskmix=dict(scale=1), mixpro=dict(scale=1))),
+)

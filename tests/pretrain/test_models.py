@@ -1,0 +1,80 @@
+"""Backbones: every alias builds through timm, returns class attention of the right shape, round-trips."""
+
+import pytest
+import timm
+import torch
+
+import pretrain.models as M
+from pretrain.checkpoint import load_state_dict_exact
+
+SMALL = {  # alias -> (constructor kwargs for a fast forward, expected attention grid)
+    "deit_t": (dict(img_size=32, patch_size=8), (4, 4)),
+    "deit_s": (dict(img_size=32, patch_size=8), (4, 4)),
+    "deit_b": (dict(img_size=32, patch_size=16), (2, 2)),
+    "pvt_t": (dict(img_size=64, patch_size=2), (4, 4)),
+    "pvt_s": (dict(img_size=64), (2, 2)),
+    "pvt_m": (dict(img_size=64), (2, 2)),
+    "pvt_l": (dict(img_size=64), (2, 2)),
+    "cait_xxs24": (dict(img_size=32, patch_size=8), (4, 4)),
+    "xcit_t12": (dict(img_size=32, patch_size=8), (4, 4)),
+    "xcit_s12": (dict(img_size=32, patch_size=16), (2, 2)),
+    "ca_swin_t": (dict(img_size=64, window_size=4), (2, 2)),
+}
+
+
+def test_every_alias_is_covered():
+    assert set(SMALL) == set(M.ALIASES)
+
+
+@pytest.mark.parametrize("alias", list(SMALL))
+def test_builds_and_returns_class_attention(alias):
+    kwargs, grid = SMALL[alias]
+    torch.manual_seed(0)
+    model = M.create_backbone(alias, num_classes=7, **kwargs).eval()
+    assert type(model) is type(timm.create_model(M.ALIASES[alias], num_classes=7, **kwargs))
+    x = torch.randn(2, 3, kwargs["img_size"], kwargs["img_size"])
+    with torch.no_grad():
+        plain = model(x)
+        logits, attn, g = M.forward_with_attention(model, x)
+    assert g == grid and attn.shape == (2, grid[0] * grid[1]) and logits.shape == (2, 7)
+    torch.testing.assert_close(logits, plain)  # the tap does not change the forward
+    assert (attn >= 0).all() and (attn.sum(1) <= 1 + 1e-5).all() and (attn.sum(1) > 0.3).all()
+    assert M.token_stride(model) * grid[0] == kwargs["img_size"]
+
+
+@pytest.mark.parametrize("alias,params", [("pvt_t", 13.2), ("pvt_s", 24.5), ("pvt_m", 44.2), ("pvt_l", 61.4),
+                                          ("deit_s", 22.1), ("ca_swin_t", 28.3)])
+def test_parameter_counts_at_224(alias, params):
+    model = M.create_backbone(alias)
+    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 1) == params
+
+
+def test_pvt_uses_whai362_parameter_names():
+    keys = set(M.create_backbone("pvt_t").state_dict())
+    for k in ("patch_embed1.proj.weight", "pos_embed4", "cls_token", "block1.0.attn.q.weight",
+              "block1.0.attn.kv.weight", "block1.0.attn.sr.weight", "block1.0.attn.norm.weight",
+              "block4.1.mlp.fc2.weight", "norm.weight", "head.weight"):
+        assert k in keys, k
+    assert M.create_backbone("pvt_t").pos_embed4.shape == (1, 50, 512)
+
+
+@pytest.mark.parametrize("alias", ["deit_t", "pvt_t"])
+def test_backbone_state_dict_round_trip(alias, tmp_path):
+    kwargs, _ = SMALL[alias]
+    torch.manual_seed(1)
+    a = M.create_backbone(alias, num_classes=5, **kwargs).eval()
+    torch.save({k: v.clone() for k, v in a.state_dict().items()}, tmp_path / "backbone.pth")
+    b = M.create_backbone(alias, num_classes=5, **kwargs).eval()
+    load_state_dict_exact(b, torch.load(tmp_path / "backbone.pth", weights_only=True))
+    x = torch.randn(2, 3, kwargs["img_size"], kwargs["img_size"])
+    with torch.no_grad():
+        torch.testing.assert_close(a(x), b(x), rtol=0, atol=0)
+    with pytest.raises(KeyError, match="missing"):
+        sd = torch.load(tmp_path / "backbone.pth", weights_only=True)
+        sd.pop(next(iter(sd)))
+        load_state_dict_exact(b, sd)
+
+
+def test_unknown_alias_lists_valid():
+    with pytest.raises(KeyError, match="deit_s"):
+        M.create_backbone("deit_x")
