@@ -66,3 +66,23 @@ def load_state_dict_exact(model: torch.nn.Module, state_dict: dict, source: str 
                        f"{' ...' if len(missing) > 8 else ''} ({len(missing)}), unexpected {unexpected[:8]}"
                        f"{' ...' if len(unexpected) > 8 else ''} ({len(unexpected)}), shape mismatches {shape[:8]}")
     model.load_state_dict({k: v for k, v in state_dict.items() if k in own}, strict=not ignore)
+
+
+def load_backbone(path, **overrides):
+    """Rebuild a hand-off backbone from ``backbone.pth`` and the ``backbone.json`` beside it (exact key check).
+
+    Returns ``(model, meta)``; ``overrides`` change constructor arguments (e.g. ``dynamic_img_size=True``)."""
+    import pretrain.models  # noqa: F401  (registers the suite's models)
+    from pretrain.models import create_backbone
+
+    path = Path(path)
+    meta_path = path.with_name("backbone.json")
+    if not path.exists():
+        raise FileNotFoundError(f"backbone checkpoint {path} not found (python -m pretrain.train writes it)")
+    if not meta_path.exists():
+        raise FileNotFoundError(f"{meta_path} not found: the hand-off needs backbone.json beside backbone.pth")
+    meta = json.loads(meta_path.read_text())
+    kwargs = {**meta["model_kwargs"], **overrides}
+    model = create_backbone(meta["timm_name"], **kwargs)
+    load_state_dict_exact(model, torch.load(path, map_location="cpu", weights_only=True), source=str(path))
+    return model.eval(), meta

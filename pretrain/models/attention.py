@@ -25,8 +25,9 @@ def _patch_size(model: nn.Module) -> tuple[int, int]:
     return (p, p) if isinstance(p, int) else tuple(p)
 
 
-def class_row(qkv: torch.Tensor, attn_mod: nn.Module, n_prefix: int) -> torch.Tensor:
-    """Head-mean class-token attention over patch keys from a block's qkv output ``(B, N, 3C)``: ``(B, N - prefix)``.
+def class_row(qkv: torch.Tensor, attn_mod: nn.Module, n_prefix: int, per_head: bool = False) -> torch.Tensor:
+    """Head-mean class-token attention over patch keys from a block's qkv output ``(B, N, 3C)``: ``(B, N - prefix)``
+    (``(B, heads, N - prefix)`` with ``per_head``).
 
     Softmax over all keys (class key included), then the class->class entry is dropped, as TransMix does."""
     B, N, _ = qkv.shape
@@ -38,7 +39,8 @@ def class_row(qkv: torch.Tensor, attn_mod: nn.Module, n_prefix: int) -> torch.Te
         q = attn_mod.q_norm(q.to(attn_mod.q_norm.weight.dtype)).float()
         k = attn_mod.k_norm(k.to(attn_mod.k_norm.weight.dtype)).float()
     a = ((q @ k.transpose(-2, -1)) * attn_mod.scale).softmax(-1)  # (B, H, 1, N)
-    return a[:, :, 0, n_prefix:].mean(1)
+    a = a[:, :, 0, n_prefix:]
+    return a if per_head else a.mean(1)
 
 
 def full_attention(qkv: torch.Tensor, attn_mod: nn.Module) -> torch.Tensor:
@@ -103,14 +105,17 @@ class AttentionTap:
     def grid(self) -> tuple[int, int]:
         return self._hw[0] // self.patch[0], self._hw[1] // self.patch[1]
 
-    def attention(self) -> torch.Tensor:
+    def attention(self, per_head: bool = False) -> torch.Tensor:
+        """``(B, h*w)`` head mean (``(B, heads, h*w)`` with ``per_head``) of the last recorded forward."""
         if not self._qkv:
             raise RuntimeError("no forward pass recorded since the tap was attached")
         if self.source == "rollout":
+            if per_head:
+                raise ValueError("rollout has no per-head attention")
             out = rollout([full_attention(self._qkv[i], self.blocks[i].attn) for i in self.idx], self.n_prefix)
         else:
             i = self.idx[0]
-            out = class_row(self._qkv[i], self.blocks[i].attn, self.n_prefix)
+            out = class_row(self._qkv[i], self.blocks[i].attn, self.n_prefix, per_head)
         self._qkv.clear()
         return out
 
@@ -143,7 +148,7 @@ class QKTap:
     def grid(self):
         return self._hw[0] // self.stride, self._hw[1] // self.stride
 
-    def attention(self):
+    def attention(self, per_head: bool = False):
         if self._q is None:
             raise RuntimeError("no forward pass recorded since the tap was attached")
         q, k = self._q.detach().float(), self._k.detach().float()
@@ -156,7 +161,8 @@ class QKTap:
         k = k.reshape(B, k.shape[1], self.num_heads, -1).transpose(1, 2)  # (B, H, N, d)
         a = ((q @ k.transpose(-2, -1)) * self.scale).softmax(-1)  # (B, H, 1, N)
         self._q = self._k = None
-        return a[:, :, 0, 1:].mean(1)
+        a = a[:, :, 0, 1:]
+        return a if per_head else a.mean(1)
 
     def remove(self):
         for h in self._handles:
@@ -185,8 +191,9 @@ def attach_tap(model: nn.Module, source="last"):
     return taps[source]
 
 
-def forward_with_attention(model: nn.Module, x: torch.Tensor, source="last"):
-    """``(logits, attn (B, h*w), grid)`` from one forward pass of ``model`` on ``x``."""
+def forward_with_attention(model: nn.Module, x: torch.Tensor, source="last", per_head: bool = False):
+    """``(logits, attn (B, h*w), grid)`` from one forward pass of ``model`` on ``x`` (``(B, heads, h*w)`` with
+    ``per_head``)."""
     tap = attach_tap(model, source)
     logits = model(x)
-    return logits, tap.attention(), tap.grid
+    return logits, tap.attention(per_head), tap.grid

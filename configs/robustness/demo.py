@@ -1,0 +1,16 @@
+"""The original protocols on the built-in synthetic data at the demo backbones' resolution.
+
+Deviations (stated in the report): the image size is the backbone's demo size (32 px for DeiT, 64 px for PVT), so the
+dropping grid is the model's token grid (4x4 for DeiT-S/8 at 32 px) and the shuffle grids are those of the original
+that divide the image (1, 2, 4, 8; 14 does not divide 32); crop_pct 1.0 because the synthetic images are object-
+centred and small; VOC-style images at 96 px.
+
+    python -m robustness.run --backbone <run>/pretrain/backbone.pth --suite configs/robustness/demo.py --out DIR
+"""
+
+img_size = None
+crop_pct = 1.0
+batch_size = 100
+workers = 2
+shuffle_grids = [1, 2, 4, 8]
+voc_size = 96

@@ -1,0 +1,127 @@
+"""Metrics and perturbations against hand-computed values, scikit-learn, and the original definitions."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from robustness.attention import box_from_mask, mass_mask
+from robustness.data import transform_box
+from robustness.metrics import aurra, box_iou, calib_err, mask_iou, ood_measures
+from robustness.perturb import drop_patches, random_drop, shuffle_patches
+
+
+def _hendrycks_calib_err(confidence, correct, p="2", beta=100):
+    """Transcription of hendrycks/natural-adv-examples calibration_tools.calib_err, as the reference."""
+    idxs = np.argsort(confidence, kind="stable")
+    confidence, correct = confidence[idxs], correct[idxs]
+    bins = [[i * beta, (i + 1) * beta] for i in range(len(confidence) // beta)]
+    bins[-1] = [bins[-1][0], len(confidence)]
+    cerr, total = 0, len(confidence)
+    for i in range(len(bins) - 1):
+        bc, bk = confidence[bins[i][0]:bins[i][1]], correct[bins[i][0]:bins[i][1]]
+        if len(bc) > 0:
+            d = np.abs(np.nanmean(bc) - np.nanmean(bk))
+            cerr = cerr + len(bc) / total * d**2 if p == "2" else (cerr + len(bc) / total * d if p == "1" else
+                                                                  np.maximum(cerr, d))
+    return np.sqrt(cerr) if p == "2" else cerr
+
+
+def test_calib_err_hand_computed_and_quirk():
+    conf = np.concatenate([np.full(100, 0.8), np.full(150, 0.95)])
+    correct = np.concatenate([np.tile([1, 0], 50), np.zeros(150)])
+    # bins [0,100) and [100,250); the last bin is skipped but its 150 samples count in N = 250
+    assert math.isclose(calib_err(conf, correct), math.sqrt(100 / 250 * 0.3**2))
+    assert math.isclose(calib_err(conf, correct, p="1"), 100 / 250 * 0.3)
+    assert math.isclose(calib_err(conf, correct, p="infty"), 0.3)
+    rng = np.random.default_rng(0)
+    c, k = rng.uniform(size=537), (rng.uniform(size=537) < 0.6).astype(float)
+    for p in ("1", "2", "infty"):
+        assert math.isclose(calib_err(c, k, p=p), _hendrycks_calib_err(c, k, p=p), rel_tol=1e-12)
+    with pytest.raises(ValueError, match="at least"):
+        calib_err(c[:99], k[:99])
+    with pytest.raises(ValueError, match="NaN"):
+        calib_err(np.full(100, np.nan), k[:100])
+
+
+def test_aurra_hand_computed():
+    assert math.isclose(aurra([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 1]), (1 + 0.5 + 2 / 3 + 0.75) / 4)
+    assert math.isclose(aurra([0.1, 0.9], [1, 0]), (0 + 0.5) / 2)
+
+
+def test_ood_measures_hand_computed_and_sklearn():
+    m = ood_measures([0.9, 0.4], [0.5, 0.1])
+    assert math.isclose(m["auroc"], 0.75) and math.isclose(m["aupr"], 0.5 * 1 + 0.5 * 2 / 3)
+    assert m["fpr95"] == 0.5
+    assert ood_measures([3, 4], [1, 2]) == {"auroc": 1.0, "aupr": 1.0, "fpr95": 0.0}
+    rng = np.random.default_rng(1)
+    out, inn = rng.normal(1, 1, 300), rng.normal(0, 1, 500)
+    y, s = np.r_[np.ones(300), np.zeros(500)], np.r_[out, inn]
+    m = ood_measures(out, inn)
+    assert math.isclose(m["auroc"], roc_auc_score(y, s)) and math.isclose(m["aupr"], average_precision_score(y, s))
+    thr = np.sort(out)[::-1][math.ceil(0.95 * 300) - 1]  # the score at which 95% of OOD is recalled
+    assert math.isclose(m["fpr95"], (inn >= thr).mean())
+
+
+def test_box_and_mask_iou():
+    assert math.isclose(box_iou((0, 0, 1, 1), (1, 1, 2, 2)), 1 / 7)
+    assert box_iou((0, 0, 3, 3), (0, 0, 3, 3)) == 1.0 and box_iou((0, 0, 1, 1), (5, 5, 6, 6)) == 0.0
+    a = np.zeros((4, 4), bool)
+    a[:2] = True
+    b = np.zeros((4, 4), bool)
+    b[1:3] = True
+    assert math.isclose(mask_iou(a, b), 4 / 12)
+    void = np.zeros((4, 4), bool)
+    void[0] = True
+    assert math.isclose(mask_iou(a, b, void), 4 / 8)
+
+
+def test_mass_mask_dino_rule():
+    attn = torch.tensor([[0.4, 0.1, 0.3, 0.2]])
+    assert mass_mask(attn, 0.5).tolist() == [[True, False, True, False]]  # 0.4 + 0.3 >= 0.5
+    assert mass_mask(attn, 0.4).tolist() == [[True, False, False, False]]
+    assert mass_mask(attn, 1.0).all() and not mass_mask(attn, 0.0).any()
+    assert mass_mask(attn * 7, 0.5).tolist() == [[True, False, True, False]]  # unnormalised input
+
+
+def test_box_from_mask_largest_component_and_all():
+    m = np.zeros((10, 10), bool)
+    m[1:3, 1:3] = True  # 4 pixels
+    m[5:9, 4:9] = True  # 20 pixels
+    assert box_from_mask(m) == (4, 5, 8, 8)
+    assert box_from_mask(m, largest_component=False) == (1, 1, 8, 8)
+    assert box_from_mask(np.zeros((3, 3), bool)) is None
+
+
+def test_transform_box():
+    # 64x64 image, resize to 32 (crop_pct 1): the box halves; inclusive pixels [10, 19] -> [5, 9]
+    assert transform_box((10, 10, 19, 19), (64, 64), 32, 1.0) == (5, 5, 9, 9)
+    # 100x50 image to 32 at crop 0.8: shorter side 40 (scale 0.8), width 80, crop offset 24 in x, 4 in y
+    assert transform_box((30, 5, 69, 44), (100, 50), 32, 0.8) == (0, 0, 31, 31)
+    assert transform_box((40, 10, 49, 19), (100, 50), 32, 0.8) == (8, 4, 15, 11)
+
+
+def test_perturbation_invariants():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 3, 32, 32, generator=g) + 0.01  # no exact zeros
+    none = random_drop(3, 16, 0, g)
+    assert torch.equal(drop_patches(x, none, (4, 4)), x)  # ratio 0 is the identity
+    for k in (1, 5, 16):
+        d = random_drop(3, 16, k, g)
+        assert (d.sum(1) == k).all()
+        out = drop_patches(x, d, (4, 4))
+        zero_cells = (out.view(3, 3, 4, 8, 4, 8).abs().sum((1, 3, 5)) == 0).flatten(1)
+        assert torch.equal(zero_cells, d)  # exactly the chosen patches are black
+    assert torch.equal(shuffle_patches(x, 1, g), x)
+    for n in (2, 4, 8):
+        s = shuffle_patches(x, n, g)
+        a, b = (t.reshape(3, 3, n, 32 // n, n, 32 // n).permute(0, 2, 4, 1, 3, 5).reshape(3, n * n, -1)
+                for t in (x, s))
+        for i in range(3):  # a permutation of the cells: every shuffled cell is exactly one original cell
+            match = (b[i][:, None] == a[i][None]).all(-1)
+            assert (match.sum(1) == 1).all() and (match.sum(0) == 1).all()
+        assert not torch.equal(s, x)
+    with pytest.raises(ValueError, match="divide"):
+        shuffle_patches(x, 14, g)
