@@ -61,10 +61,15 @@ def sweep_batch(model, saliency, x, y, plan: SweepPlan, gen: torch.Generator) ->
     """Correct counts of every sweep point and the dropped fractions for one batch on its device: the saliency
     provider runs once, then each point is one perturbation and one forward."""
     B, n, grid = x.shape[0], plan.n, plan.grid
-    hits = lambda xp: (model(xp).argmax(1) == y).sum().item()
+    correct = lambda xp: model(xp).argmax(1) == y
+    hits = lambda xp: correct(xp).sum().item()
     sal = saliency(x, grid)  # (B, n)
-    out = {"random": [hits(drop_patches(x, random_drop(B, n, k, gen), grid)) for k in plan.ks],
-           "salient": [], "non_salient": [], "salient_frac": [], "non_salient_frac": []}
+    out = {"random": [], "salient": [], "non_salient": [], "salient_frac": [], "non_salient_frac": []}
+    for k in plan.ks:
+        c = correct(drop_patches(x, random_drop(B, n, k, gen), grid))
+        out["random"].append(c.sum().item())
+        if k == 0:  # the clean point: keep per-image correctness for paired comparisons between methods
+            out["clean_correct"] = c.int().tolist()
     for m in plan.masses:
         keep = mass_mask(sal, m)  # the patches holding `m` of the attention mass
         out["salient"].append(hits(drop_patches(x, keep, grid)))
@@ -80,15 +85,16 @@ def drop_and_shuffle(model, saliency, items, cfg, img_size, grid, device) -> dic
     loaded once; see :func:`sweep_batch`). ``grid``: the dropping grid (the model's token grid)."""
     plan = SweepPlan(cfg, grid)
     gen = torch.Generator().manual_seed(cfg["seed"])
-    sums, total = None, 0
+    sums, total, clean = None, 0, []
     for x, y, _ in _bar(loader(items, cfg, img_size), "drop/shuffle"):
         r = sweep_batch(model, saliency, x.to(device), y.to(device), plan, gen)
+        clean += r.pop("clean_correct", [])
         sums = {k: np.asarray(v, float) for k, v in r.items()} if sums is None else \
             {k: sums[k] + np.asarray(r[k], float) for k in sums}
         total += x.shape[0]
     pct = {k: (100 * v / total).tolist() for k, v in sums.items() if not k.endswith("_frac")}
     return {
-        "images": total, "forwards": total * plan.points, "drop_grid": list(grid),
+        "images": total, "forwards": total * plan.points, "drop_grid": list(grid), "clean_correct": clean,
         "random_drop": {"info_loss": [k / plan.n for k in plan.ks], "top1": pct["random"]},
         "salient_drop": {"mass": plan.masses, "info_loss": (sums["salient_frac"] / total).tolist(),
                          "top1": pct["salient"]},

@@ -35,8 +35,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-VERSION = 1
+VERSION = 3
 STAMP = "SYNTHETIC.json"
+
+
+def generator_sha() -> str:
+    """sha256 of this file: any change to the generator invalidates data generated before it."""
+    import hashlib
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 # --------------------------------------------------------------------------------------------- shapes (unit polygons)
 
@@ -101,6 +107,11 @@ for _pts in list(SHAPES.values()) + list(OOD_SHAPES.values()):  # centre each po
     _pts /= np.abs(_pts).max()
 
 CLASSES = list(SHAPES)
+# Like natural categories, each class has a typical colour: hues spread over the circle, each within HUE_JITTER of
+# its class hue, so neighbouring classes overlap (colour alone is an unreliable cue; shape decides). This gives a
+# ViT trained from scratch for minutes an early foothold; ImageNet-O's shapes take any hue.
+CLASS_HUE = {c: i / len(CLASSES) for i, c in enumerate(CLASSES)}
+HUE_JITTER = 0.1
 WNIDS = [f"n{99000000 + i:08d}" for i in range(len(CLASSES))]  # n99000000, n99000001, ...
 # 60-class Pascal Context label ids (MMSegmentation's PascalContextDataset order, 0 = background)
 PC_OBJECT_IDS = [1, 7, 8, 10, 14, 15, 17, 20, 23, 31]  # aeroplane bird boat bottle car cat chair cow dog horse
@@ -129,9 +140,11 @@ def _grating(rng: np.random.Generator, h: int, w: int, n: int, fmax: float) -> n
     return out / max(n, 1)
 
 
-def _colour(rng: np.random.Generator, sat=(0.4, 1.0), val=(0.3, 1.0)) -> np.ndarray:
+def _colour(rng: np.random.Generator, sat=(0.4, 1.0), val=(0.3, 1.0), hue: float | None = None) -> np.ndarray:
+    """A random RGB colour; with ``hue``, its hue lies within ``HUE_JITTER`` of it (a class-typical colour)."""
     import colorsys
-    return np.asarray(colorsys.hsv_to_rgb(rng.uniform(), rng.uniform(*sat), rng.uniform(*val)), np.float32)
+    h = rng.uniform() if hue is None else (hue + rng.uniform(-HUE_JITTER, HUE_JITTER)) % 1.0
+    return np.asarray(colorsys.hsv_to_rgb(h, rng.uniform(*sat), rng.uniform(*val)), np.float32)
 
 
 def _background(rng: np.random.Generator, h: int, w: int, clutter: int) -> np.ndarray:
@@ -177,11 +190,13 @@ def _raster(poly: np.ndarray, h: int, w: int) -> np.ndarray:
     return np.asarray(img.resize((w, h), Image.BOX), np.float32) / 255.0
 
 
-def _paint(img: np.ndarray, rng: np.random.Generator, alpha: np.ndarray, contrast: float = 0.35) -> np.ndarray:
-    """Composite a textured object of a random colour that differs from what lies under it by ``contrast``."""
+def _paint(img: np.ndarray, rng: np.random.Generator, alpha: np.ndarray, contrast: float = 0.35,
+           hue: float | None = None) -> np.ndarray:
+    """Composite a textured object of a random (class-typical with ``hue``) colour that differs from what lies under
+    it by ``contrast``."""
     under = (img * alpha[..., None]).sum((0, 1)) / max(alpha.sum(), 1e-6)
     for _ in range(20):
-        col = _colour(rng)
+        col = _colour(rng, hue=hue)
         if np.abs(col - under).max() >= contrast:
             break
     h, w = alpha.shape
@@ -199,14 +214,15 @@ def _bbox(mask: np.ndarray) -> list[int]:
     return [int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())]  # xmin ymin xmax ymax, inclusive
 
 
-def render_object(rng: np.random.Generator, side: int, shape: np.ndarray, hard: str | None = None):
+def render_object(rng: np.random.Generator, side: int, shape: np.ndarray, hard: str | None = None,
+                  hue: float | None = None):
     """One centred-ish object on a cluttered background: ``(uint8 HxWx3, bool mask)``."""
     small = hard == "small"
     img = _background(rng, side, side, clutter=int(rng.integers(3, 7)) * (3 if hard == "clutter" else 1))
     radius = side * (rng.uniform(0.12, 0.2) if small else rng.uniform(0.28, 0.45))
     poly = _place(rng, shape, side, radius)
     alpha = _raster(poly, side, side)
-    img = _paint(img, rng, alpha, contrast=0.06 if hard == "contrast" else 0.35)
+    img = _paint(img, rng, alpha, contrast=0.06 if hard == "contrast" else 0.35, hue=hue)
     if hard == "contrast":
         img = 0.5 + (img - img.mean()) * 0.45
     if hard == "fog":
@@ -241,7 +257,7 @@ def render_scene(rng: np.random.Generator, side: int, n_obj: int, stuff: bool):
         taken.append((c, radius))
         poly = _place(rng, SHAPES[CLASSES[cls]], side, radius, centre=c)
         alpha = _raster(poly, side, side)
-        img = _paint(img, rng, alpha)
+        img = _paint(img, rng, alpha, hue=CLASS_HUE[CLASSES[cls]])
         objects.append({"cls": cls, "poly": poly, "mask": alpha >= 0.5})
     return _to_u8(img), objects, labels
 
@@ -345,7 +361,7 @@ def _item(task):
     rng = _rng(seed, kind, idx)
     if kind in ("train", "val"):
         cls = idx % len(CLASSES)
-        img, mask = render_object(rng, p["img"], SHAPES[CLASSES[cls]])
+        img, mask = render_object(rng, p["img"], SHAPES[CLASSES[cls]], hue=CLASS_HUE[CLASSES[cls]])
         wnid = WNIDS[cls]
         if kind == "train":
             _save_jpeg(img, out / "imagenet/train" / wnid / f"{wnid}_{idx // len(CLASSES)}.JPEG")
@@ -360,7 +376,8 @@ def _item(task):
     if kind == "a":
         subset = a_subset()
         cls = subset[idx % len(subset)]
-        img, _ = render_object(rng, p["img"], SHAPES[CLASSES[cls]], hard=HARD[(idx // len(subset)) % len(HARD)])
+        img, _ = render_object(rng, p["img"], SHAPES[CLASSES[cls]], hard=HARD[(idx // len(subset)) % len(HARD)],
+                               hue=CLASS_HUE[CLASSES[cls]])
         _save_jpeg(img, out / "imagenet-a" / WNIDS[cls] / f"a_{idx:06d}.jpg")
         return None
     if kind == "o":
@@ -457,7 +474,7 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 0, workers: int =
         by_kind.setdefault(t[0], []).append(r)
     _write_indexes(tmp, by_kind, p)
     _write(tmp / STAMP, json.dumps({"generator": "tools/make_synthetic.py", "version": VERSION, "scale": scale,
-                                    "seed": seed}, indent=1) + "\n")
+                                    "seed": seed, "generator_sha256": generator_sha()}, indent=1) + "\n")
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)
@@ -512,7 +529,7 @@ def main(argv=None) -> None:
     stamp = Path(args.out) / STAMP
     if stamp.exists() and not args.force:
         s = json.loads(stamp.read_text())
-        if (s.get("version"), s.get("scale"), s.get("seed")) == (VERSION, args.scale, args.seed):
+        if (s.get("generator_sha256"), s.get("scale"), s.get("seed")) == (generator_sha(), args.scale, args.seed):
             print(f"[make_synthetic] {args.out} already holds scale={args.scale} seed={args.seed}; nothing to do")
             return
     t0 = time.time()

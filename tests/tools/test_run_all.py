@@ -1,0 +1,67 @@
+"""tools/run_all.py on the tiny profile: every stage of a PVT (detection path), the report, caching and resuming."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run_all(out, data, *extra):
+    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--methods", "deit,transmix",
+           "--data-root", str(data), "--out", str(out), *extra]
+    t0 = time.time()
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "OMP_NUM_THREADS": "2"})
+    return proc, time.time() - t0
+
+
+def test_run_all_tiny_pvt(tiny_data, tmp_path):
+    out = tmp_path / "runs"
+    proc, _ = _run_all(out, tiny_data)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "stage 6/6" in proc.stdout and "about" in proc.stdout and "elapsed" in proc.stdout
+    root = out / "pvt_t"
+    for m in ("deit", "transmix"):
+        for stage in ("pretrain", "transfer/det_maskrcnn", "robustness"):
+            assert (root / m / "seed0" / stage / "results.json").exists(), (m, stage)
+    rep = root / "report"
+    md = (rep / "report.md").read_text()
+    for title in ("Classification", "Detection and instance segmentation", "Robustness", "Attention quality",
+                  "Protocol and deviations", "configs/transfer/det_tiny.py"):
+        assert title in md, title
+    assert "deit seed 0" in md  # the saliency provider is the baseline's backbone
+    html = (rep / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2 and "<table>" in html
+    csv = (rep / "results.csv").read_text().splitlines()
+    assert csv[0] == "method,seed,stage,metric,value" and any(",det,box_AP," in ln for ln in csv)
+    row = next(ln for ln in md.splitlines() if ln.startswith("| transmix |"))
+    assert "[" in row  # paired bootstrap interval against the baseline
+
+    # a second run skips everything
+    proc, took = _run_all(out, tiny_data)
+    assert proc.returncode == 0 and "6 stages, 6 already done" in proc.stdout
+    assert took < 60
+
+    # a lost stage (e.g. a run killed there) is redone alone; everything else is kept
+    shutil.rmtree(root / "transmix/seed0/robustness")
+    det_key = json.loads((root / "deit/seed0/transfer/det_maskrcnn/stage_key.json").read_text())
+    proc, _ = _run_all(out, tiny_data)
+    assert proc.returncode == 0 and "6 stages, 5 already done" in proc.stdout
+    assert "done robustness transmix seed0" in proc.stdout
+    assert json.loads((root / "deit/seed0/transfer/det_maskrcnn/stage_key.json").read_text()) == det_key
+
+
+def test_failed_stage_keeps_the_others(tiny_data, tmp_path):
+    out = tmp_path / "runs"
+    # an unreadable training image breaks pretraining for every method: nothing downstream runs, exit status 1
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data, data)
+    next((data / "imagenet/train").rglob("*.JPEG")).write_bytes(b"broken")
+    proc, _ = _run_all(out, data, "--methods", "deit")
+    assert proc.returncode == 1 and "FAILED pretrain deit seed0" in proc.stdout
+    assert "skip det_maskrcnn deit seed0" in proc.stdout
+    assert "unreadable image" in (out / "pvt_t/deit/seed0/pretrain/stage.log").read_text()

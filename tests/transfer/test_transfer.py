@@ -1,0 +1,115 @@
+"""Transfer: exact conversions into MMSegmentation / MMDetection backbones, and tiny end-to-end runs."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pretrain.models import create_backbone
+from transfer.convert import check_exact, mmdet_pvt_config, mmseg_vit_config, pvt_to_mmdet, vit_to_mmseg
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _meta(alias, timm_name, **model_kwargs):
+    return {"alias": alias, "timm_name": timm_name, "model_kwargs": model_kwargs,
+            "img_size": model_kwargs.get("img_size", 224), "patch_size": model_kwargs.get("patch_size", 16)}
+
+
+@pytest.mark.parametrize("alias,name", [("deit_t", "deit_tiny_patch16_224"), ("deit_s", "deit_small_patch16_224")])
+def test_deit_to_mmseg_is_exact(alias, name):
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+
+    register_all_modules()
+    sd = create_backbone(alias).state_dict()
+    conv = vit_to_mmseg(sd)
+    vit = MODELS.build(mmseg_vit_config(_meta(alias, name), (224, 224)))
+    check_exact(conv, vit, alias)
+    assert len(conv) == len(sd) - 2  # only the classifier (weight, bias) is dropped
+    vit.load_state_dict(conv, strict=True)
+    torch.testing.assert_close(vit.state_dict()["layers.3.attn.attn.in_proj_weight"], sd["blocks.3.attn.qkv.weight"])
+    conv.pop("layers.0.ln1.weight")
+    with pytest.raises(KeyError, match="layers.0.ln1.weight"):
+        check_exact(conv, vit, alias)
+
+
+@pytest.mark.parametrize("alias,name", [("pvt_t", "pvt_tiny"), ("pvt_s", "pvt_small")])
+def test_pvt_to_mmdet_is_exact(alias, name):
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+
+    register_all_modules()
+    sd = create_backbone(alias).state_dict()
+    conv = pvt_to_mmdet(sd)
+    pvt = MODELS.build(mmdet_pvt_config(_meta(alias, name)))
+    check_exact(conv, pvt, alias)
+    pvt.load_state_dict(conv, strict=True)
+    q, kv = sd["block2.1.attn.q.weight"], sd["block2.1.attn.kv.weight"]
+    torch.testing.assert_close(pvt.state_dict()["layers.1.1.2.attn.attn.in_proj_weight"], torch.cat([q, kv]))
+    x = torch.randn(1, 3, 224, 224)
+    outs = pvt.eval()(x)
+    assert [tuple(o.shape[-2:]) for o in outs] == [(56, 56), (28, 28), (14, 14), (7, 7)]
+
+
+@pytest.fixture(scope="module")
+def tiny_backbones(tiny_data, tmp_path_factory):
+    from pretrain.train import run
+
+    root = tmp_path_factory.mktemp("tb")
+    for alias in ("deit_t", "pvt_t"):
+        run(os.path.join(REPO, f"configs/pretrain/{alias}.py"), "deit", 0, root / alias, "tiny",
+            overrides={"data_root": str(tiny_data)})
+    return root
+
+
+def _most_frequent_class_miou(tiny_data):
+    root = tiny_data / "pascal_context"
+    counts = np.zeros(256)
+    for s in (root / "ImageSets/SegmentationContext/val.txt").read_text().split():
+        counts += np.bincount(np.asarray(Image.open(root / f"SegmentationClassContext/{s}.png")).ravel(), minlength=256)
+    present = (counts > 0).sum()
+    return 100 * counts.max() / counts.sum() / present
+
+
+@pytest.mark.parametrize("decoder", ["linear", "segmenter"])
+def test_seg_tiny_end_to_end(decoder, tiny_backbones, tiny_data, tmp_path):
+    from transfer.seg import run
+
+    out = tmp_path / decoder
+    res = run(tiny_backbones / "deit_t/backbone.pth", decoder, "tiny", out, data_root=tiny_data)
+    saved = json.loads((out / "results.json").read_text())
+    assert saved == res
+    for k in ("mAcc", "mIoU", "mIoU_ms"):
+        assert 0 < res[k] <= 100, k
+    assert res["mIoU"] > _most_frequent_class_miou(tiny_data)
+    assert res["backbone_sha256"] == json.loads((tiny_backbones / "deit_t/backbone.json").read_text())["sha256"]
+    assert (out / "config.py").exists() and (out / "backbone_mmseg.pth").exists()
+
+
+def test_det_tiny_end_to_end(tiny_backbones, tiny_data, tmp_path):
+    from transfer.det import run
+
+    out = tmp_path / "det"
+    res = run(tiny_backbones / "pvt_t/backbone.pth", "tiny", out, data_root=tiny_data)
+    for kind in ("box", "mask"):
+        for k in ("AP", "AP50", "AP75", "AP_s", "AP_m", "AP_l"):
+            v = res[f"{kind}_{k}"]
+            assert math.isnan(v) or 0 <= v <= 100, (kind, k, v)
+        assert 0 <= res[f"{kind}_AP"] <= 100
+    assert json.loads((out / "results.json").read_text())["box_AP"] == res["box_AP"]
+    assert "PyramidVisionTransformer" in (out / "config.py").read_text()
+
+
+def test_wrong_family_is_refused(tiny_backbones, tmp_path):
+    from transfer.det import run as det
+    from transfer.seg import run as seg
+
+    with pytest.raises(ValueError, match="PVT"):
+        det(tiny_backbones / "deit_t/backbone.pth", "tiny", tmp_path / "d")
+    with pytest.raises(ValueError, match="DeiT"):
+        seg(tiny_backbones / "pvt_t/backbone.pth", "linear", "tiny", tmp_path / "s")

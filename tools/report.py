@@ -1,0 +1,354 @@
+"""The benchmark report: reads the stages' JSON files only and writes ``report.md``, a self-contained
+``report.html`` (plots embedded) and ``results.csv`` into ``<out>/<alias>/report/``.
+
+    python -m tools.report --root runs/deit_s --profile demo --methods deit,transmix,mixpro --seeds 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import base64
+import csv
+import html
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+# ../shared/PROTOCOLS.md section 5: published numbers (ImageNet-1k, 224 px, 300 epochs) to print beside ours
+PAPER_TOP1 = {  # alias -> method -> top-1
+    "deit_t": {"deit": 72.2, "transmix": 72.6, "mixpro": 73.8, "tokenmix": 73.2},
+    "pvt_t": {"deit": 75.1, "transmix": 75.5, "mixpro": 76.7, "tokenmix": 75.6},
+    "xcit_t12": {}, "cait_xxs24": {},
+    "ca_swin_t": {"deit": 81.6, "transmix": 81.8, "mixpro": 82.8},
+    "deit_s": {"deit": 79.8, "transmix": 80.7, "mixpro": 81.3, "tokenmix": 80.8, "cutmix": 79.8, "gridmix": 79.5,
+               "attentive_cutmix": 77.5, "saliencymix": 79.2},
+    "pvt_s": {"deit": 79.8, "transmix": 80.5, "mixpro": 81.2},
+    "pvt_m": {"deit": 81.2, "transmix": 82.1, "mixpro": 82.7},
+    "pvt_l": {"deit": 81.7, "transmix": 82.4, "mixpro": 82.9},
+    "deit_b": {"deit": 81.8, "transmix": 82.4, "mixpro": 82.9, "tokenmix": 82.9},
+}
+PAPER_ROBUST = {"deit_s": {  # ImageNet-A top-1 / calib err / AURRA, ImageNet-O AUPR, shuffle mean, VOC J, loc mIoU
+    "deit": {"a_top1": 19.1, "a_calib": 32.0, "a_aurra": 23.8, "o_aupr": 20.9, "shuffle": 58.4, "voc": 29.2,
+             "loc": 34.9},
+    "transmix": {"a_top1": 21.1, "a_calib": 31.2, "a_aurra": 28.8, "o_aupr": 21.9, "shuffle": 62.8, "voc": 29.9,
+                 "loc": 44.4},
+    "mixpro": {"a_top1": 22.4, "a_calib": 30.3, "a_aurra": 32.4, "o_aupr": 23.1}}}
+PAPER_SEG = {"deit_s": {  # mAcc / mIoU / mIoU-MS
+    "linear": {"deit": (59.4, 49.1, 49.6), "transmix": (60.2, 49.7, 50.3), "mixpro": (None, 50.3, 50.9)},
+    "segmenter": {"deit": (60.4, 49.7, 50.5), "transmix": (61.4, 50.6, 51.2), "mixpro": (None, 51.1, 51.6)}}}
+PAPER_DET = {"pvt_s": {"deit": (40.4, 62.9, 43.8, 37.8, 60.1, 40.3), "transmix": (40.9, 63.8, 44.0, 38.4, 60.7, 41.3),
+                       "mixpro": (41.4, 64.2, 44.4, 38.9, 61.1, 41.7)}}
+
+STAGES = {"pretrain": "pretrain", "seg_linear": "transfer/seg_linear", "seg_segmenter": "transfer/seg_segmenter",
+          "det": "transfer/det_maskrcnn", "robustness": "robustness"}
+
+
+def load(root: Path, methods, seeds) -> dict:
+    """``{(method, seed): {stage: results dict}}`` for every results.json found."""
+    out = {}
+    for m in methods:
+        for s in seeds:
+            d = root / m / f"seed{s}"
+            out[(m, s)] = {k: json.loads((d / v / "results.json").read_text())
+                           for k, v in STAGES.items() if (d / v / "results.json").exists()}
+    return out
+
+
+def metric(res, stage, *path):
+    v = res.get(stage)
+    for p in path:
+        if v is None:
+            return None
+        v = v.get(p) if isinstance(v, dict) else None
+    return v
+
+
+def summary(values: list) -> tuple[float | None, float | None]:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not vals:
+        return None, None
+    return float(np.mean(vals)), (float(np.std(vals, ddof=1)) if len(vals) > 1 else None)
+
+
+def bootstrap_top1(data, method, baseline, seeds, n_boot=2000, seed=0):
+    """Paired bootstrap over validation images (the same resampled images for both methods, averaged over seeds) of
+    clean top-1(method) - top-1(baseline): (difference, low, high) in points."""
+    a = [metric(data[(method, s)], "robustness", "drop_shuffle", "clean_correct") for s in seeds]
+    b = [metric(data[(baseline, s)], "robustness", "drop_shuffle", "clean_correct") for s in seeds]
+    if any(v is None for v in a + b) or len({len(v) for v in a + b}) != 1:
+        return None
+    a, b = np.asarray(a, float), np.asarray(b, float)  # (seeds, images)
+    diff = (a - b).mean(0)  # per image, mean over seeds
+    rng = np.random.default_rng(seed)
+    boots = diff[rng.integers(0, len(diff), (n_boot, len(diff)))].mean(1)
+    return 100 * diff.mean(), 100 * np.percentile(boots, 2.5), 100 * np.percentile(boots, 97.5)
+
+
+def bootstrap_seeds(values_m, values_b, n_boot=2000, seed=0):
+    """Paired bootstrap over seeds of mean(method - baseline) for metrics measured once per seed."""
+    d = np.asarray([a - b for a, b in zip(values_m, values_b) if a is not None and b is not None], float)
+    if len(d) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    boots = d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1)
+    return d.mean(), np.percentile(boots, 2.5), np.percentile(boots, 97.5)
+
+
+def cell(mean, std=None, digits=1):
+    if mean is None:
+        return "—"
+    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
+
+
+def ci(t):
+    return "n/a" if t is None else f"{t[0]:+.1f} [{t[1]:+.1f}, {t[2]:+.1f}]"
+
+
+def paper(v):
+    return "—" if v is None else f"{v:.1f}"
+
+
+class Table:
+    def __init__(self, title, header, note=""):
+        self.title, self.header, self.rows, self.note = title, header, [], note
+
+    def md(self):
+        lines = [f"### {self.title}", "", "| " + " | ".join(self.header) + " |",
+                 "|" + "---|" * len(self.header)]
+        lines += ["| " + " | ".join(map(str, r)) + " |" for r in self.rows]
+        return "\n".join(lines + ([f"\n{self.note}"] if self.note else []) + [""])
+
+    def html(self):
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in self.rows)
+        note = f"<p class='note'>{html.escape(self.note)}</p>" if self.note else ""
+        return f"<h3>{html.escape(self.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
+
+
+def tables(data, alias, methods, seeds, baseline) -> list[Table]:
+    per = lambda m, *p: [metric(data[(m, s)], *p) for s in seeds]
+    out = []
+    t = Table("Classification (clean val set)", ["method", "top-1", "top-5", "Δ top-1 vs baseline [95% CI]",
+                                                 "train images/s", "paper top-1 (ImageNet)"],
+              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds.")
+    for m in methods:
+        t.rows.append([m, cell(*summary(per(m, "pretrain", "top1"))), cell(*summary(per(m, "pretrain", "top5"))),
+                       "baseline" if m == baseline else ci(bootstrap_top1(data, m, baseline, seeds)),
+                       cell(*summary(per(m, "pretrain", "images_per_s"))),
+                       paper(PAPER_TOP1.get(alias, {}).get(m))])
+    out.append(t)
+    if any(metric(data[k], "seg_linear") or metric(data[k], "seg_segmenter") for k in data):
+        t = Table("Semantic segmentation (Pascal Context, 60 classes)",
+                  ["method", "decoder", "mAcc", "mIoU", "mIoU (MS+flip)", "Δ mIoU vs baseline [95% CI]",
+                   "paper mAcc / mIoU / MS"], "Δ: paired bootstrap over seeds (needs 2 or more seeds).")
+        for dec in ("linear", "segmenter"):
+            for m in methods:
+                st = f"seg_{dec}"
+                p = PAPER_SEG.get(alias, {}).get(dec, {}).get(m)
+                t.rows.append([m, dec, cell(*summary(per(m, st, "mAcc"))), cell(*summary(per(m, st, "mIoU"))),
+                               cell(*summary(per(m, st, "mIoU_ms"))),
+                               "baseline" if m == baseline else ci(bootstrap_seeds(per(m, st, "mIoU"),
+                                                                                   per(baseline, st, "mIoU"))),
+                               " / ".join(paper(v) for v in p) if p else "—"])
+        out.append(t)
+    if any(metric(data[k], "det") for k in data):
+        keys = ["box_AP", "box_AP50", "box_AP75", "mask_AP", "mask_AP50", "mask_AP75"]
+        t = Table("Detection and instance segmentation (Mask R-CNN, COCO-style)",
+                  ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"])
+        for m in methods:
+            p = PAPER_DET.get(alias, {}).get(m)
+            t.rows.append([m] + [cell(*summary(per(m, "det", k))) for k in keys] +
+                          [" / ".join(paper(v) for v in p) if p else "—"])
+        out.append(t)
+    if any(metric(data[k], "robustness") for k in data):
+        t = Table("Robustness", ["method", "ImageNet-A top-1", "calib. error ↓", "AURRA", "ImageNet-O AUPR",
+                                 "ImageNet-O AUROC", "FPR95 ↓", "shuffle mean top-1", "paper A / calib / AURRA / O"])
+        for m in methods:
+            p = PAPER_ROBUST.get(alias, {}).get(m, {})
+            t.rows.append([m, cell(*summary(per(m, "robustness", "imagenet_a", "top1"))),
+                           cell(*summary(per(m, "robustness", "imagenet_a", "calib_err"))),
+                           cell(*summary(per(m, "robustness", "imagenet_a", "aurra"))),
+                           cell(*summary(per(m, "robustness", "imagenet_o", "aupr"))),
+                           cell(*summary(per(m, "robustness", "imagenet_o", "auroc"))),
+                           cell(*summary(per(m, "robustness", "imagenet_o", "fpr95"))),
+                           cell(*summary(per(m, "robustness", "drop_shuffle", "shuffle", "mean_top1"))),
+                           " / ".join(paper(p.get(k)) for k in ("a_top1", "a_calib", "a_aurra", "o_aupr"))])
+        out.append(t)
+        t = Table("Attention quality", ["method", "loc. mIoU (largest comp.)", "GT-known Loc", "Top-1 Loc",
+                                        "loc. mIoU (all fg)", "VOC Jaccard", "paper loc. mIoU / VOC J"],
+                  "Class attention thresholded at mass 0.9 (DINO's rule); boxes with the +1 pixel convention.")
+        for m in methods:
+            p = PAPER_ROBUST.get(alias, {}).get(m, {})
+            lc = {k: per(m, "robustness", "localisation", "largest_component", k)
+                  for k in ("miou", "gt_known_loc", "top1_loc")}
+            t.rows.append([m, cell(*summary(lc["miou"])), cell(*summary(lc["gt_known_loc"])),
+                           cell(*summary(lc["top1_loc"])),
+                           cell(*summary(per(m, "robustness", "localisation", "all_foreground", "miou"))),
+                           cell(*summary(per(m, "robustness", "voc", "jaccard"))),
+                           f"{paper(p.get('loc'))} / {paper(p.get('voc'))}"])
+        out.append(t)
+    return out
+
+
+def curves(data, methods, seeds) -> list[tuple[str, bytes]]:
+    """Drop curves (three panels) and the shuffle curve, every method on shared axes; mean over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def mean_curve(m, key, field):
+        vals = [metric(data[(m, s)], "robustness", "drop_shuffle", key, field) for s in seeds]
+        vals = [v for v in vals if v is not None]
+        return np.mean(vals, 0) if vals else None
+
+    figs = []
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+    for ax, (key, title) in zip(axes, (("random_drop", "random"), ("salient_drop", "salient"),
+                                       ("non_salient_drop", "non-salient"))):
+        for m in methods:
+            x, y = mean_curve(m, key, "info_loss"), mean_curve(m, key, "top1")
+            if x is not None:
+                ax.plot(x, y, marker="o", ms=3, label=m)
+        ax.set(title=f"{title} patch drop", xlabel="information loss")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("top-1 (%)")
+    axes[0].legend()
+    fig.tight_layout()
+    figs.append(("drop_curves.png", fig))
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for m in methods:
+        y = mean_curve(m, "shuffle", "top1")
+        g = next((metric(data[(m, s)], "robustness", "drop_shuffle", "shuffle", "patches") for s in seeds), None)
+        if y is not None and g is not None:
+            ax.plot([str(v) for v in g], y, marker="o", label=m)
+    ax.set(title="patch shuffle", xlabel="grid size (patches)", ylabel="top-1 (%)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    figs.append(("shuffle_curve.png", fig))
+    out = []
+    for name, f in figs:
+        buf = io.BytesIO()
+        f.savefig(buf, format="png", dpi=110)
+        plt.close(f)
+        out.append((name, buf.getvalue()))
+    return out
+
+
+def config_docs(alias: str, profile: str) -> list[tuple[str, str]]:
+    """(file, docstring) of every config a run of this profile uses: they state each deviation from the papers."""
+    files = [REPO / "configs/pretrain" / f"{alias}.py", REPO / "configs/robustness" / f"{profile}.py"]
+    from pretrain.models import FAMILY
+    if FAMILY.get(alias) == "deit":
+        files.append(REPO / "configs/transfer" / f"seg_{profile}.py")
+    if FAMILY.get(alias) == "pvt":
+        files.append(REPO / "configs/transfer" / f"det_{profile}.py")
+    out = []
+    for f in files:
+        if f.exists():
+            doc = ast.get_docstring(ast.parse(f.read_text())) or ""
+            out.append((str(f.relative_to(REPO)), doc))
+    return out
+
+
+METHOD_NOTES = {
+    "deit": "switch_prob 0.5 (timm default; what the official TransMix config actually ran).",
+    "transmix": "label = (area + attention)/2 (official code); attention of the last block from the same forward.",
+    "mixpro": "PAL alpha detached and label smoothing kept (OpenMixup's port; the official code does neither); "
+              "MaskMix scale from the profile config.",
+    "maskmix": "MixPro's MaskMix with the area label.",
+    "tokenmix": "teacher map computed online from a frozen checkpoint (official: precomputed NFNet-F6 maps).",
+    "saliencymix": "spectral-residual saliency (official: OpenCV fine-grained, which needs opencv-contrib).",
+    "gridmix": "global area label only.",
+    "attentive_cutmix": "external model's feature map pooled to the cell grid.",
+}
+
+
+def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit") -> Path:
+    root = Path(root)
+    rep = root / "report"
+    rep.mkdir(parents=True, exist_ok=True)
+    data = load(root, methods, seeds)
+    tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0])
+    pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
+    for name, b in pngs:
+        (rep / name).write_bytes(b)
+    with open(rep / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["method", "seed", "stage", "metric", "value"])
+        for (m, s), stages in data.items():
+            for st, res in stages.items():
+                for k, v in _flat(res):
+                    w.writerow([m, s, st, k, v])
+    meta = next((json.loads((root / m / f"seed{s}" / "pretrain/backbone.json").read_text())
+                 for m in methods for s in seeds if (root / m / f"seed{s}" / "pretrain/backbone.json").exists()), {})
+    provider = next((metric(v, "robustness", "saliency_provider") for v in data.values()
+                     if metric(v, "robustness")), "—")
+    missing = [f"{m} seed{s}: {st}" for (m, s), v in data.items() for st in ("pretrain", "robustness") if st not in v]
+    head = [f"# {alias}: mixing augmentations benchmark ({profile} profile)", "",
+            f"- methods: {', '.join(methods)} (baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
+            f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
+                                      if "synthetic" in str(data_root) else ""),
+            f"- backbone: {meta.get('timm_name', alias)} at {meta.get('img_size', '?')} px, token grid stride "
+            f"{meta.get('patch_size', '?')}, {meta.get('epochs', '?')} epochs",
+            f"- saliency provider for salient / non-salient dropping: {provider}",
+            "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
+            f"- missing results: {', '.join(missing) if missing else 'none'}", ""]
+    devs = ["## Protocol and deviations", ""]
+    for f, doc in config_docs(alias, profile):
+        devs += [f"**{f}**", "", doc, ""]
+    devs += ["**methods**", ""] + [f"- {m}: {METHOD_NOTES[m]}" for m in methods if m in METHOD_NOTES] + [""]
+    md = "\n".join(head + ["## Results", ""] + [t.md() for t in tabs] +
+                   (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) + devs)
+    (rep / "report.md").write_text(md)
+    imgs = "".join(f"<img src='data:image/png;base64,{base64.b64encode(b).decode()}' alt='{n}'>" for n, b in pngs)
+    body = "<ul>" + "".join(f"<li>{html.escape(x[2:])}</li>" for x in head[2:] if x) + "</ul>"
+    dev_html = "".join(f"<h4>{html.escape(f)}</h4><pre>{html.escape(doc)}</pre>" for f, doc in
+                       config_docs(alias, profile))
+    dev_html += "<h4>methods</h4><ul>" + "".join(f"<li>{html.escape(m)}: {html.escape(METHOD_NOTES[m])}</li>"
+                                                  for m in methods if m in METHOD_NOTES) + "</ul>"
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(alias)} report</title><style>"
+            "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;"
+            "margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,"
+            "th:first-child{text-align:left}th{background:#f3f3f3}img{max-width:100%}.note{color:#666;"
+            "font-size:90%}pre{white-space:pre-wrap;background:#fafafa;padding:6px}</style></head><body>"
+            f"<h1>{html.escape(head[0][2:])}</h1>{body}<h2>Results</h2>{''.join(t.html() for t in tabs)}"
+            f"<h2>Curves</h2>{imgs}<h2>Protocol and deviations</h2>{dev_html}</body></html>")
+    (rep / "report.html").write_text(page)
+    return rep / "report.md"
+
+
+def _flat(d, prefix=""):
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _flat(v, key + ".")
+        elif isinstance(v, (int, float, str)) or v is None:
+            yield key, v
+        elif isinstance(v, list) and len(v) <= 32 and all(isinstance(x, (int, float)) for x in v):
+            yield key, json.dumps(v)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--root", required=True, help="<out>/<alias>")
+    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--methods", default="deit,transmix,mixpro")
+    ap.add_argument("--seeds", default="0")
+    ap.add_argument("--baseline", default="deit")
+    ap.add_argument("--data-root", default="?")
+    args = ap.parse_args(argv)
+    root = Path(args.root)
+    print(write_report(root, root.name, args.profile, args.methods.split(","),
+                       [int(s) for s in args.seeds.split(",")], args.data_root, args.baseline))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""The whole benchmark for one backbone, cached and resumable (the engine behind ``tools/run_all.sh``).
+
+    tools/run_all.sh deit_s [--profile demo|paper|tiny] [--methods deit,transmix,mixpro] [--seeds 0,1,2]
+                            [--data-root DIR] [--out runs] [--gpus N]
+
+For each method and seed: pretraining, the transfer tasks of the backbone's family (DeiT: Linear and Segmenter
+segmentation; PVT: Mask R-CNN), the robustness suite (salient dropping uses the baseline's backbone of the same seed
+as the one saliency provider), then the report in ``<out>/<alias>/report/``. Every stage runs in its own process
+(``torchrun`` with ``--gpus N > 1``) and writes ``results.json`` plus ``stage_key.json``: the sha256 of everything it
+consumed. A stage whose key matches is skipped; a failing stage leaves the finished ones intact and the stages that
+depend on it are skipped; running the same command again resumes (pretraining from its last epoch checkpoint,
+MMEngine stages from their last checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pretrain.checkpoint import atomic_write_json  # noqa: E402
+from pretrain.models import ALIASES, FAMILY  # noqa: E402
+
+DEFAULT_METHODS = "deit,transmix,mixpro"
+BASELINE = "deit"
+SCALE = {"demo": "demo", "tiny": "tiny"}  # profile -> built-in synthetic data scale
+TYPICAL_S = {"pretrain": 300, "seg_linear": 60, "seg_segmenter": 80, "det_maskrcnn": 300, "robustness": 40}
+
+
+@dataclass
+class Stage:
+    name: str  # pretrain | seg_linear | seg_segmenter | det_maskrcnn | robustness
+    method: str
+    seed: int
+    out: Path
+    cmd: list[str]
+    inputs: list[Path]  # files whose content defines the stage (configs, upstream checkpoints)
+    needs: list[Stage] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.method} seed{self.seed}"
+
+
+def sha_files(paths) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        p = Path(p)
+        h.update(str(p.name).encode())
+        h.update(p.read_bytes() if p.exists() else b"<missing>")
+    return h.hexdigest()
+
+
+def stage_key(st: Stage) -> str:
+    return hashlib.sha256(json.dumps({"cmd": st.cmd[st.cmd.index("-m"):], "inputs": sha_files(st.inputs)},
+                                     sort_keys=True).encode()).hexdigest()
+
+
+def is_done(st: Stage) -> bool:
+    key_file, res = st.out / "stage_key.json", st.out / "results.json"
+    return res.exists() and key_file.exists() and json.loads(key_file.read_text()).get("key") == stage_key(st)
+
+
+def python_cmd(module: str, gpus: int) -> list[str]:
+    py = sys.executable
+    if gpus > 1:
+        return [py, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(gpus), "-m", module]
+    return [py, "-m", module]
+
+
+def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, gpus: int) -> list[Stage]:
+    cfg = REPO / "configs/pretrain" / f"{alias}.py"
+    base = REPO / "configs/pretrain/_base_.py"
+    suite = REPO / "configs/robustness" / f"{profile}.py"
+    launcher = ["--launcher", "pytorch"] if gpus > 1 else []
+    stages: list[Stage] = []
+    pre: dict[tuple[str, int], Stage] = {}
+    for seed in seeds:
+        for m in methods:
+            d = out / alias / m / f"seed{seed}"
+            st = Stage("pretrain", m, seed, d / "pretrain",
+                       python_cmd("pretrain.train", gpus) + ["--config", str(cfg), "--profile", profile, "--method", m,
+                                                             "--seed", str(seed), "--out", str(d / "pretrain"),
+                                                             "--resume"], [cfg, base])
+            pre[(m, seed)] = st
+            stages.append(st)
+    for seed in seeds:
+        for m in methods:
+            d, p = out / alias / m / f"seed{seed}", pre[(m, seed)]
+            bb = p.out / "backbone.pth"
+            if FAMILY[alias] == "deit":
+                for dec in ("linear", "segmenter"):
+                    o = d / "transfer" / f"seg_{dec}"
+                    stages.append(Stage(f"seg_{dec}", m, seed, o, python_cmd("transfer.seg", gpus) + [
+                        "--backbone", str(bb), "--decoder", dec, "--profile", profile, "--out", str(o)] + launcher,
+                        [bb, REPO / "configs/transfer/seg_paper.py", REPO / f"configs/transfer/seg_{profile}.py"],
+                        [p]))
+            if FAMILY[alias] == "pvt":
+                o = d / "transfer" / "det_maskrcnn"
+                stages.append(Stage("det_maskrcnn", m, seed, o, python_cmd("transfer.det", gpus) + [
+                    "--backbone", str(bb), "--profile", profile, "--out", str(o)] + launcher,
+                    [bb, REPO / "configs/transfer/det_paper.py", REPO / f"configs/transfer/det_{profile}.py"], [p]))
+            provider = pre[(BASELINE if BASELINE in methods else methods[0], seed)]
+            o = d / "robustness"
+            stages.append(Stage("robustness", m, seed, o, [sys.executable, "-m", "robustness.run", "--backbone",
+                                                           str(bb), "--suite", str(suite), "--out", str(o),
+                                                           "--saliency", str(provider.out / "backbone.pth")],
+                                [bb, provider.out / "backbone.pth", suite], [p, provider]))
+    return stages
+
+
+def fmt(s: float) -> str:
+    s = int(s)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def run_stages(stages: list[Stage], env: dict) -> list[Stage]:
+    t0 = time.time()
+    took: dict[str, list[float]] = {}
+    failed: list[Stage] = []
+    todo = [st for st in stages if not is_done(st)]
+    print(f"[run_all] {len(stages)} stages, {len(stages) - len(todo)} already done", flush=True)
+    for i, st in enumerate(todo, 1):
+        if any(n in failed for n in st.needs):
+            print(f"[run_all] skip {st.label}: an input stage failed", flush=True)
+            failed.append(st)
+            continue
+        left = sum(sum(took.get(s.name, [TYPICAL_S[s.name]])) / len(took.get(s.name, [1])) for s in todo[i - 1:])
+        print(f"[run_all] stage {i}/{len(todo)}: {st.label} | elapsed {fmt(time.time() - t0)}, "
+              f"about {fmt(left)} left", flush=True)
+        st.out.mkdir(parents=True, exist_ok=True)
+        s0 = time.time()
+        with open(st.out / "stage.log", "a") as log:
+            proc = subprocess.run(st.cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        took.setdefault(st.name, []).append(time.time() - s0)
+        if proc.returncode != 0 or not (st.out / "results.json").exists():
+            print(f"[run_all] FAILED {st.label} (exit {proc.returncode}); log: {st.out / 'stage.log'}", flush=True)
+            failed.append(st)
+            continue
+        atomic_write_json(st.out / "stage_key.json", {"key": stage_key(st), "cmd": st.cmd})
+        print(f"[run_all] done {st.label} in {fmt(time.time() - s0)}", flush=True)
+    return failed
+
+
+def ensure_data(profile: str, data_root: str | None) -> Path:
+    if data_root:
+        return Path(data_root)
+    if profile not in SCALE:
+        env = os.environ.get("DATA_ROOT")
+        if not env:
+            raise SystemExit("--profile paper needs the real datasets: pass --data-root DIR or set DATA_ROOT "
+                             "(layouts: configs/datasets.py)")
+        return Path(env)
+    root = REPO / "data" / f"synthetic-{SCALE[profile]}"
+    from tools.make_synthetic import main as make
+
+    make(["--out", str(root), "--scale", SCALE[profile], "--seed", "0"])
+    return root
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", help=f"backbone alias: {', '.join(ALIASES)}")
+    ap.add_argument("--profile", default="demo", choices=["demo", "paper", "tiny"])
+    ap.add_argument("--methods", default=DEFAULT_METHODS)
+    ap.add_argument("--seeds", default="0")
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--out", default="runs")
+    ap.add_argument("--gpus", type=int, default=1)
+    args = ap.parse_args(argv)
+    if args.model not in ALIASES:
+        raise SystemExit(f"unknown backbone {args.model!r}; aliases: {', '.join(ALIASES)}")
+    from pretrain.mixing import MIXERS
+
+    methods = [m for m in args.methods.split(",") if m]
+    bad = [m for m in methods if m not in MIXERS]
+    if bad:
+        raise SystemExit(f"unknown methods {bad}; valid: {', '.join(MIXERS)}")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    t0 = time.time()
+    root = ensure_data(args.profile, args.data_root)
+    env = {**os.environ, "DATA_ROOT": str(root.resolve()), "PYTHONPATH": str(REPO)}
+    out = Path(args.out).resolve()
+    stages = plan(args.model, args.profile, methods, seeds, out, args.gpus)
+    failed = run_stages(stages, env)
+    from tools.report import write_report
+
+    report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
+    print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
+    if failed:
+        print(f"[run_all] {len(failed)} stage(s) failed or skipped: {', '.join(s.label for s in failed)}; run the "
+              "same command again to retry them", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

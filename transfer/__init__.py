@@ -1,0 +1,1 @@
+"""Downstream transfer: semantic segmentation (MMSegmentation) and detection (MMDetection)."""

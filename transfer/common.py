@@ -1,0 +1,54 @@
+"""What the segmentation and detection launchers share: backbone hand-off, MMEngine config and runner plumbing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pretrain.checkpoint import sha256_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def read_meta(backbone: str | Path) -> dict:
+    path = Path(backbone)
+    meta_path = path.with_name("backbone.json")
+    if not path.exists() or not meta_path.exists():
+        raise FileNotFoundError(f"expected {path} and {meta_path} (the hand-off of python -m pretrain.train)")
+    return json.loads(meta_path.read_text())
+
+
+def load_profile_config(task: str, profile: str):
+    """``configs/transfer/<task>_<profile>.py`` through MMEngine's Config (one ``_base_`` level)."""
+    from mmengine.config import Config
+
+    path = REPO / "configs" / "transfer" / f"{task}_{profile}.py"
+    if not path.exists():
+        have = sorted(p.stem.split("_", 1)[1] for p in path.parent.glob(f"{task}_*.py"))
+        raise FileNotFoundError(f"no {task} config for profile {profile!r} ({path}); available: {', '.join(have)}")
+    return Config.fromfile(str(path)), path
+
+
+def allow_mmengine_resume() -> None:
+    """MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``; torch >= 2.6 then refuses its own resume
+    checkpoints (they pickle a ``HistoryBuffer`` and numpy state). These files are written by this very run, so
+    restore the old default for this process only."""
+    os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+
+
+def config_sha(cfg) -> str:
+    return hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+
+
+def finish(out: Path, result: dict, backbone: str | Path, cfg) -> dict:
+    from pretrain.checkpoint import atomic_write_json
+
+    result = {**result, "backbone_sha256": sha256_file(backbone), "config_sha256": config_sha(cfg)}
+    atomic_write_json(out / "results.json", result)
+    return result
+
+
+def last_checkpoint(work_dir: Path) -> bool:
+    return (work_dir / "last_checkpoint").exists()

@@ -1,0 +1,135 @@
+"""Semantic segmentation transfer on Pascal Context with MMSegmentation: a pretrained DeiT encoder converted to
+mmseg's ``VisionTransformer`` under a Linear or Segmenter decoder, trained and evaluated by MMEngine's Runner.
+
+    python -m transfer.seg --backbone <run>/pretrain/backbone.pth --decoder linear|segmenter \
+        --profile paper|demo|tiny --out <run>/transfer/seg_<decoder> [--launcher pytorch]
+
+Writes ``backbone_mmseg.pth`` (converted, exact-checked), ``config.py`` (the merged config), MMEngine's logs and
+checkpoints, and ``results.json``: mAcc, mIoU (single scale) and mIoU_ms (multi-scale + flip), with the sha256 of the
+backbone. An interrupted run resumes from its last checkpoint when started again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+from pathlib import Path
+
+import torch
+
+from configs.datasets import dataset_root
+
+from .common import allow_mmengine_resume, finish, last_checkpoint, load_profile_config, read_meta
+from .convert import check_exact, mmseg_vit_config, vit_to_mmseg
+
+log = logging.getLogger("transfer.seg")
+DECODERS = ("linear", "segmenter")
+
+
+def build_config(backbone, decoder: str, profile: str, out: Path, data_root=None, launcher: str = "none"):
+    if decoder not in DECODERS:
+        raise ValueError(f"--decoder must be one of {DECODERS}, got {decoder!r}")
+    meta = read_meta(backbone)
+    cfg, path = load_profile_config("seg", profile)
+    crop = tuple(cfg.crop_size)
+    bb = mmseg_vit_config(meta, crop)
+    bb["drop_path_rate"] = cfg.model.backbone.get("drop_path_rate", 0.1)
+    bb["init_cfg"] = dict(type="Pretrained", checkpoint=str(out / "backbone_mmseg.pth"))
+    cfg.model.backbone = bb
+    head = copy.deepcopy(cfg[f"{decoder}_head"])
+    head.update(in_channels=bb["embed_dims"], channels=bb["embed_dims"])
+    if decoder == "segmenter":
+        head.update(embed_dims=bb["embed_dims"], num_heads=bb["num_heads"])
+    cfg.model.decode_head = head
+    mean = [255 * m for m in meta["mean"]]
+    std = [255 * s for s in meta["std"]]
+    cfg.model.data_preprocessor.update(mean=mean, std=std)
+    root = str(dataset_root("pascal_context", data_root))
+    for dl in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        cfg[dl].dataset.data_root = root
+    cfg.work_dir = str(out)
+    cfg.launcher = launcher
+    if launcher == "none":
+        cfg.env_cfg.dist_cfg = dict(backend="gloo")
+    elif not torch.cuda.is_available():
+        cfg.env_cfg.dist_cfg = dict(backend="gloo")
+    cfg.resume = last_checkpoint(out)
+    cfg.source_profile = f"{path.name} + decoder {decoder}"
+    return cfg, meta
+
+
+def convert_and_check(backbone, cfg, out: Path) -> None:
+    """Write the converted encoder and check it exactly against mmseg's ``VisionTransformer`` as configured, then
+    load it the way the Runner will (``init_weights``) and compare every tensor."""
+    from mmseg.registry import MODELS
+
+    from pretrain.checkpoint import atomic_torch_save
+
+    sd = torch.load(backbone, map_location="cpu", weights_only=True)
+    conv = vit_to_mmseg(sd)
+    vit = MODELS.build(copy.deepcopy(cfg.model.backbone))
+    check_exact(conv, vit, f"{backbone} -> mmseg VisionTransformer", resized=("pos_embed",))
+    atomic_torch_save(dict(conv), out / "backbone_mmseg.pth")
+    vit.init_weights()
+    got = vit.state_dict()
+    for k, v in conv.items():
+        if k == "pos_embed":
+            continue  # interpolated to the crop grid by mmseg's own resize_pos_embed
+        if not torch.equal(got[k], v):
+            raise RuntimeError(f"mmseg did not load {k} from {out / 'backbone_mmseg.pth'}")
+
+
+def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str = "none") -> dict:
+    from mmengine.runner import Runner
+    from mmseg.utils import register_all_modules
+
+    allow_mmengine_resume()
+    register_all_modules()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg, meta = build_config(backbone, decoder, profile, out, data_root, launcher)
+    convert_and_check(backbone, cfg, out)
+    cfg.dump(str(out / "config.py"))
+
+    runner = Runner.from_cfg(copy.deepcopy(cfg))
+    runner.train()
+    ss = runner.test()
+    tta_cfg = copy.deepcopy(cfg)
+    tta_cfg.test_dataloader.dataset.pipeline = tta_cfg.tta_pipeline
+    tta_cfg.tta_model.module = tta_cfg.model
+    tta_cfg.model = tta_cfg.tta_model
+    tta_cfg.load_from = str(out / _latest(out))
+    tta_cfg.resume = False
+    tta_cfg.experiment_name = runner.experiment_name + "_tta"
+    ms = Runner.from_cfg(tta_cfg).test()
+    result = {"stage": f"seg_{decoder}", "alias": meta["alias"], "method": meta["method"], "seed": meta["seed"],
+              "decoder": decoder, "profile": profile, "aAcc": float(ss["aAcc"]), "mAcc": float(ss["mAcc"]),
+              "mIoU": float(ss["mIoU"]), "mIoU_ms": float(ms["mIoU"]), "iters": cfg.train_cfg.max_iters,
+              "crop": list(cfg.crop_size)}
+    if runner.rank == 0:
+        result = finish(out, result, backbone, cfg)
+        log.info("segmentation %s: mAcc %.2f, mIoU %.2f, mIoU (MS+flip) %.2f", decoder, result["mAcc"],
+                 result["mIoU"], result["mIoU_ms"])
+    return result
+
+
+def _latest(out: Path) -> str:
+    return Path((out / "last_checkpoint").read_text().strip()).name
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backbone", required=True)
+    ap.add_argument("--decoder", required=True, choices=DECODERS)
+    ap.add_argument("--profile", default="demo")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--launcher", default="none", choices=["none", "pytorch"])
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s transfer.seg] %(message)s", datefmt="%H:%M:%S")
+    run(args.backbone, args.decoder, args.profile, args.out, args.data_root, args.launcher)
+
+
+if __name__ == "__main__":
+    main()
