@@ -52,11 +52,20 @@ class Stage:
 
 
 def sha_files(paths) -> str:
+    """sha256 over the stage's inputs: a config file counts by its *resolved* content (MMEngine's Config with its
+    ``_base_`` merged: comments and docstrings do not matter), any other file (a checkpoint) by its bytes."""
+    from mmengine.config import Config
+
     h = hashlib.sha256()
     for p in paths:
         p = Path(p)
         h.update(str(p.name).encode())
-        h.update(p.read_bytes() if p.exists() else b"<missing>")
+        if not p.exists():
+            h.update(b"<missing>")
+        elif p.suffix == ".py":
+            h.update(json.dumps(Config.fromfile(str(p)).to_dict(), sort_keys=True, default=str).encode())
+        else:
+            h.update(p.read_bytes())
     return h.hexdigest()
 
 
@@ -79,7 +88,6 @@ def python_cmd(module: str, gpus: int) -> list[str]:
 
 def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, gpus: int) -> list[Stage]:
     cfg = REPO / "configs/pretrain" / f"{alias}.py"
-    base = REPO / "configs/pretrain/_base_.py"
     suite = REPO / "configs/robustness" / f"{profile}.py"
     launcher = ["--launcher", "pytorch"] if gpus > 1 else []
     stages: list[Stage] = []
@@ -90,7 +98,7 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             st = Stage("pretrain", m, seed, d / "pretrain",
                        python_cmd("pretrain.train", gpus) + ["--config", str(cfg), "--profile", profile, "--method", m,
                                                              "--seed", str(seed), "--out", str(d / "pretrain"),
-                                                             "--resume"], [cfg, base])
+                                                             "--resume"], [cfg])
             pre[(m, seed)] = st
             stages.append(st)
     for seed in seeds:
@@ -102,13 +110,12 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
                     o = d / "transfer" / f"seg_{dec}"
                     stages.append(Stage(f"seg_{dec}", m, seed, o, python_cmd("transfer.seg", gpus) + [
                         "--backbone", str(bb), "--decoder", dec, "--profile", profile, "--out", str(o)] + launcher,
-                        [bb, REPO / "configs/transfer/seg_paper.py", REPO / f"configs/transfer/seg_{profile}.py"],
-                        [p]))
+                        [bb, REPO / f"configs/transfer/seg_{profile}.py"], [p]))
             if FAMILY[alias] == "pvt":
                 o = d / "transfer" / "det_maskrcnn"
                 stages.append(Stage("det_maskrcnn", m, seed, o, python_cmd("transfer.det", gpus) + [
                     "--backbone", str(bb), "--profile", profile, "--out", str(o)] + launcher,
-                    [bb, REPO / "configs/transfer/det_paper.py", REPO / f"configs/transfer/det_{profile}.py"], [p]))
+                    [bb, REPO / f"configs/transfer/det_{profile}.py"], [p]))
             provider = pre[(BASELINE if BASELINE in methods else methods[0], seed)]
             o = d / "robustness"
             stages.append(Stage("robustness", m, seed, o, [sys.executable, "-m", "robustness.run", "--backbone",
