@@ -113,3 +113,35 @@ def test_wrong_family_is_refused(tiny_backbones, tmp_path):
         det(tiny_backbones / "deit_t/backbone.pth", "tiny", tmp_path / "d")
     with pytest.raises(ValueError, match="DeiT"):
         seg(tiny_backbones / "pvt_t/backbone.pth", "linear", "tiny", tmp_path / "s")
+
+
+def test_paper_configs_build(tiny_data, tmp_path):
+    """The paper protocols resolve with an injected backbone and their models build (no training)."""
+    from mmdet.registry import MODELS as DET
+    from mmdet.utils import register_all_modules as det_modules
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS as SEG
+    from mmseg.utils import register_all_modules as seg_modules
+
+    from transfer.det import build_config as det_config
+    from transfer.seg import build_config as seg_config
+
+    for alias, name, pth in (("deit_s", "deit_small_patch16_224", "deit"), ("pvt_s", "pvt_small", "pvt")):
+        d = tmp_path / pth
+        d.mkdir()
+        torch.save(create_backbone(alias).state_dict(), d / "backbone.pth")
+        (d / "backbone.json").write_text(json.dumps({**_meta(alias, name), "mean": [0.485, 0.456, 0.406],
+                                                      "std": [0.229, 0.224, 0.225], "method": "deit", "seed": 0}))
+    for dec in ("linear", "segmenter"):
+        cfg, _ = seg_config(tmp_path / "deit/backbone.pth", dec, "paper", tmp_path / "s", data_root=tiny_data)
+        assert cfg.train_cfg.max_iters == 80000 and tuple(cfg.crop_size) == (480, 480)
+        assert cfg.model.test_cfg.stride == (320, 320) and cfg.optim_wrapper.optimizer.lr == 1e-3
+        seg_modules(init_default_scope=False)
+        with DefaultScope.overwrite_default_scope("mmseg"):
+            SEG.build(cfg.model)
+    cfg, _ = det_config(tmp_path / "pvt/backbone.pth", "paper", tmp_path / "d", data_root=tiny_data)
+    assert cfg.train_cfg.max_epochs == 12 and cfg.optim_wrapper.optimizer.type == "AdamW"
+    assert cfg.model.backbone.num_layers == [3, 4, 6, 3]
+    det_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope("mmdet"):
+        DET.build(cfg.model)
