@@ -139,20 +139,22 @@ def imagenet_o_metrics(model, ood_items, id_items, subset, cfg, img_size, device
 @torch.no_grad()
 def localisation(model, items, root, cfg, img_size, device) -> dict:
     """Class attention -> mass rule at ``cfg['loc_mass']`` -> nearest upsample -> one tight box; IoU (+1 convention)
-    against the image's GT boxes (max), for the largest-component box and the all-foreground box."""
+    against the image's GT boxes (max), for the largest-component box and the all-foreground box. ``mask_area``: the
+    mean share of the image the mask covers (near 100 when the attention is flat and every box is the whole image)."""
     ious = {"largest_component": [], "all_foreground": []}
-    correct = []
+    correct, area = [], []
     for x, y, i in _bar(loader(items, cfg, img_size), "localisation"):
         logits, attn, grid = model.with_attention(x.to(device))
         masks = grid_to_pixels(mass_mask(attn, cfg["loc_mass"]), grid, (img_size, img_size)).cpu().numpy()
         correct += (logits.argmax(1).cpu() == y).tolist()
+        area += masks.reshape(len(masks), -1).mean(1).tolist()
         for m, j in zip(masks, i.tolist()):
             boxes, wh = val_boxes(root, items[j][0])
             gts = [transform_box(b, wh, img_size, cfg["crop_pct"]) for b in boxes]
             for kind, lcc in (("largest_component", True), ("all_foreground", False)):
                 pb = box_from_mask(m, lcc)
                 ious[kind].append(0.0 if pb is None else max(box_iou(pb, g) for g in gts))
-    out = {"images": len(correct), "mass": cfg["loc_mass"],
+    out = {"images": len(correct), "mass": cfg["loc_mass"], "mask_area": float(100 * np.mean(area)),
            "transform": f"resize {int(img_size / cfg['crop_pct'])} (shorter side), centre crop {img_size}"}
     c = np.asarray(correct, bool)
     for kind, v in ious.items():

@@ -131,12 +131,15 @@ class Table:
         return f"<h3>{html.escape(self.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
 
 
-def tables(data, alias, methods, seeds, baseline) -> list[Table]:
+def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
     per = lambda m, *p: [metric(data[(m, s)], *p) for s in seeds]
     out = []
     t = Table("Classification (clean val set)", ["method", "top-1", "top-5", "Δ top-1 vs baseline [95% CI]",
                                                  "train images/s", "paper top-1 (ImageNet)"],
-              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds.")
+              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds. Train images/s: "
+              "median over epochs of the training loop"
+              + (f", measured while {jobs} stages ran side by side (run_all --jobs {jobs}): compare methods' speed "
+                 "with tools/bench_mixing.py, which times them paired in one process." if jobs > 1 else "."))
     for m in methods:
         t.rows.append([m, cell(*summary(per(m, "pretrain", "top1"))), cell(*summary(per(m, "pretrain", "top5"))),
                        "baseline" if m == baseline else ci(bootstrap_top1(data, m, baseline, seeds)),
@@ -181,8 +184,10 @@ def tables(data, alias, methods, seeds, baseline) -> list[Table]:
                            " / ".join(paper(p.get(k)) for k in ("a_top1", "a_calib", "a_aurra", "o_aupr"))])
         out.append(t)
         t = Table("Attention quality", ["method", "loc. mIoU (largest comp.)", "GT-known Loc", "Top-1 Loc",
-                                        "loc. mIoU (all fg)", "VOC Jaccard", "paper loc. mIoU / VOC J"],
-                  "Class attention thresholded at mass 0.9 (DINO's rule); boxes with the +1 pixel convention.")
+                                        "loc. mIoU (all fg)", "mask area %", "VOC Jaccard", "paper loc. mIoU / VOC J"],
+                  "Class attention thresholded at mass 0.9 (DINO's rule); boxes with the +1 pixel convention. Mask "
+                  "area: mean share of the image inside the mask; near 100, the attention is flat and every box is "
+                  "the whole image, so the localisation columns cannot tell methods apart.")
         for m in methods:
             p = PAPER_ROBUST.get(alias, {}).get(m, {})
             lc = {k: per(m, "robustness", "localisation", "largest_component", k)
@@ -190,6 +195,7 @@ def tables(data, alias, methods, seeds, baseline) -> list[Table]:
             t.rows.append([m, cell(*summary(lc["miou"])), cell(*summary(lc["gt_known_loc"])),
                            cell(*summary(lc["top1_loc"])),
                            cell(*summary(per(m, "robustness", "localisation", "all_foreground", "miou"))),
+                           cell(*summary(per(m, "robustness", "localisation", "mask_area"))),
                            cell(*summary(per(m, "robustness", "voc", "jaccard"))),
                            f"{paper(p.get('loc'))} / {paper(p.get('voc'))}"])
         out.append(t)
@@ -271,12 +277,13 @@ METHOD_NOTES = {
 }
 
 
-def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit") -> Path:
+def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
+                 jobs: int = 1) -> Path:
     root = Path(root)
     rep = root / "report"
     rep.mkdir(parents=True, exist_ok=True)
     data = load(root, methods, seeds)
-    tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0])
+    tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs)
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     for name, b in pngs:
         (rep / name).write_bytes(b)
@@ -300,6 +307,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             f"{meta.get('patch_size', '?')}, {meta.get('epochs', '?')} epochs",
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
+            f"- stages run {jobs} at a time (run_all --jobs)",
             f"- missing results: {', '.join(missing) if missing else 'none'}", ""]
     devs = ["## Protocol and deviations", ""]
     for f, doc in config_docs(alias, profile):

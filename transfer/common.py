@@ -38,6 +38,28 @@ def allow_mmengine_resume() -> None:
     os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
 
+def register_bf16_optim_wrapper() -> None:
+    """``BF16OptimWrapper``: MMEngine's ``OptimWrapper`` with the forward under bf16 autocast on any device. MMEngine's
+    own ``AmpOptimWrapper`` asserts a GPU (0.10.7); bf16 keeps fp32's exponent range, so no loss scaling is needed.
+    The demo profiles use it on CPU, where bf16 matmuls are 1.5x faster on one thread; the paper profiles keep fp32."""
+    from contextlib import contextmanager
+
+    import torch
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import OPTIM_WRAPPERS
+
+    if "BF16OptimWrapper" in OPTIM_WRAPPERS.module_dict:
+        return
+
+    @OPTIM_WRAPPERS.register_module()
+    class BF16OptimWrapper(OptimWrapper):
+        @contextmanager
+        def optim_context(self, model):
+            device = next(model.parameters()).device.type
+            with super().optim_context(model), torch.autocast(device_type=device, dtype=torch.bfloat16):
+                yield
+
+
 def config_sha(cfg) -> str:
     return hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
 

@@ -20,7 +20,14 @@ import torch
 
 from configs.datasets import dataset_root
 
-from .common import allow_mmengine_resume, finish, last_checkpoint, load_profile_config, read_meta
+from .common import (
+    allow_mmengine_resume,
+    finish,
+    last_checkpoint,
+    load_profile_config,
+    read_meta,
+    register_bf16_optim_wrapper,
+)
 from .convert import check_exact, mmseg_vit_config, vit_to_mmseg
 
 log = logging.getLogger("transfer.seg")
@@ -47,7 +54,8 @@ def build_config(backbone, decoder: str, profile: str, out: Path, data_root=None
     cfg.model.data_preprocessor.update(mean=mean, std=std)
     root = str(dataset_root("pascal_context", data_root))
     for dl in ("train_dataloader", "val_dataloader", "test_dataloader"):
-        cfg[dl].dataset.data_root = root
+        if cfg.get(dl) is not None:  # the demo and tiny profiles have no val loop: the test set is evaluated once
+            cfg[dl].dataset.data_root = root
     cfg.work_dir = str(out)
     cfg.launcher = launcher
     if launcher == "none":
@@ -86,6 +94,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
 
     allow_mmengine_resume()
     register_all_modules()
+    register_bf16_optim_wrapper()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg, meta = build_config(backbone, decoder, profile, out, data_root, launcher)

@@ -1,4 +1,5 @@
-"""Tests only: a few iterations on the tiny synthetic data (64-px scenes, 32-px crops)."""
+"""Tests only: a few iterations on the tiny synthetic data (64-px scenes, 32-px crops), with the demo profile's
+bf16 autocast and no val loop."""
 
 _base_ = ["./seg_paper.py"]
 crop_size = (32, 32)
@@ -32,8 +33,10 @@ tta_pipeline = [
 train_dataloader = dict(batch_size=2, num_workers=0, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+val_dataloader = val_cfg = val_evaluator = None  # as the demo: no val loop, one test at the end
 param_scheduler = [dict(type="PolyLR", eta_min=1e-5, power=0.9, begin=0, end=40, by_epoch=False)]
-optim_wrapper = dict(optimizer=dict(lr=1e-2))
+optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=1e-2))  # as the demo
+test_cfg = dict(type="TestLoop", fp16=True)
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=40, val_interval=40)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=20, max_keep_ckpts=1, save_last=True),
                      visualization=dict(type="SegVisualizationHook", draw=False))

@@ -1,8 +1,12 @@
-"""tools/run_all.py on the tiny profile: every stage of a PVT (detection path), the report, caching and resuming."""
+"""tools/run_all.py on the tiny profile: every stage of a PVT (detection path), two at a time, the report, caching,
+killing and resuming."""
 
+import glob
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,12 +23,46 @@ def _run_all(out, data, *extra):
     return proc, time.time() - t0
 
 
+def _procs_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(cmdline, "rb") as f:
+                args = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args.replace("\0", " "))
+    return found
+
+
 def test_run_all_tiny_pvt(tiny_data, tmp_path):
     out = tmp_path / "runs"
+    root = out / "pvt_t"
+    # killed mid-way (after the first finished stage, with others running): the running stages stop with it ...
+    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--methods", "deit,transmix",
+           "--data-root", str(tiny_data), "--out", str(out), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "2"})
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("[run_all] done "):
+            break
+    assert proc.poll() is None, "".join(seen)
+    assert sum("[run_all] stage " in ln for ln in seen) >= 2  # two stages side by side
+    first_done = line.split("done ", 1)[1].split(" in ")[0]
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    time.sleep(1)
+    assert _procs_mentioning(str(out)) == []
+    # ... and the same command finishes the rest, keeping what was done
     proc, _ = _run_all(out, tiny_data)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "stage 6/6" in proc.stdout and "about" in proc.stdout and "elapsed" in proc.stdout
-    root = out / "pvt_t"
+    done_before = int(re.search(r"6 stages, (\d) already done", proc.stdout).group(1))
+    assert 1 <= done_before < 6 and f"done {first_done}" not in proc.stdout
+    assert "about" in proc.stdout and "elapsed" in proc.stdout
     for m in ("deit", "transmix"):
         for stage in ("pretrain", "transfer/det_maskrcnn", "robustness"):
             assert (root / m / "seed0" / stage / "results.json").exists(), (m, stage)
@@ -42,16 +80,10 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     assert "[" in row  # paired bootstrap interval against the baseline
 
     # a second run skips everything
+    det_key = json.loads((root / "deit/seed0/transfer/det_maskrcnn/stage_key.json").read_text())
     proc, took = _run_all(out, tiny_data)
     assert proc.returncode == 0 and "6 stages, 6 already done" in proc.stdout
     assert took < 60
-
-    # a lost stage (e.g. a run killed there) is redone alone; everything else is kept
-    shutil.rmtree(root / "transmix/seed0/robustness")
-    det_key = json.loads((root / "deit/seed0/transfer/det_maskrcnn/stage_key.json").read_text())
-    proc, _ = _run_all(out, tiny_data)
-    assert proc.returncode == 0 and "6 stages, 5 already done" in proc.stdout
-    assert "done robustness transmix seed0" in proc.stdout
     assert json.loads((root / "deit/seed0/transfer/det_maskrcnn/stage_key.json").read_text()) == det_key
 
 
