@@ -205,7 +205,10 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
             finished.add(st)
             print(f"[run_all] done {st.label} in {fmt(time.time() - s0)}", flush=True)
     finally:
-        for proc in running:  # interrupted: stop the running stages; their checkpoints let the next run resume
+        if running:  # interrupted: stop the running stages; their checkpoints let the next run resume
+            print(f"[run_all] interrupted: stopping {', '.join(st.label for st, _ in running.values())}; run the "
+                  "same command again to resume", flush=True)
+        for proc in running:
             proc.terminate()
         for proc in running:
             try:
