@@ -360,7 +360,9 @@ def export(run_dir: Path, model, cfg: dict, method: str, seed: int, num_classes:
     result = {"stage": "pretrain", "alias": cfg["model"], "method": method, "seed": seed, "top1": ev["top1"],
               "top5": ev["top5"], "val_images": ev["val_images"], "epochs": cfg["epochs"],
               "images_per_s": float(np.median(ips)) if ips else math.nan, "backbone_sha256": sha,
-              "config_sha256": config_hash(run_cfg), "profile": cfg["profile"]}
+              "config_sha256": config_hash(run_cfg), "profile": cfg["profile"], "cpu_threads": torch.get_num_threads(),
+              # tools/run_all.py runs stages side by side on CPU machines: images/s then shares the cores
+              "stages_side_by_side": int(os.environ.get("MIXBENCH_STAGES_SIDE_BY_SIDE", "1"))}
     atomic_write_json(run_dir / "results.json", result)
     log.info("hand-off written: %s (sha256 %s...), top-1 %.2f", run_dir / "backbone.pth", sha[:12], ev["top1"])
     return result

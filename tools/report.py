@@ -277,12 +277,12 @@ METHOD_NOTES = {
 }
 
 
-def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
-                 jobs: int = 1) -> Path:
+def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit") -> Path:
     root = Path(root)
     rep = root / "report"
     rep.mkdir(parents=True, exist_ok=True)
     data = load(root, methods, seeds)
+    jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs)
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     for name, b in pngs:
@@ -307,7 +307,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             f"{meta.get('patch_size', '?')}, {meta.get('epochs', '?')} epochs",
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
-            f"- stages run {jobs} at a time (run_all --jobs)",
+            f"- pretraining ran {jobs} stage(s) at a time (run_all --jobs)",
             f"- missing results: {', '.join(missing) if missing else 'none'}", ""]
     devs = ["## Protocol and deviations", ""]
     for f, doc in config_docs(alias, profile):

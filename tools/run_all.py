@@ -162,7 +162,8 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
     todo = [st for st in stages if not is_done(st)]
     print(f"[run_all] {len(stages)} stages, {len(stages) - len(todo)} already done; {jobs} at a time", flush=True)
     threads = max(1, cpu_count() // jobs)
-    env = {**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    env = {**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "MIXBENCH_STAGES_SIDE_BY_SIDE": str(jobs)}
     waiting, running, failed, finished = list(todo), {}, [], set()
     started = 0
 
@@ -275,8 +276,7 @@ def main(argv=None) -> int:
     failed = run_stages(stages, env, jobs)
     from tools.report import write_report
 
-    report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE,
-                          jobs=jobs)
+    report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
     print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
     if failed:
         print(f"[run_all] {len(failed)} stage(s) failed or skipped: {', '.join(s.label for s in failed)}; run the "

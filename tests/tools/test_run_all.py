@@ -16,7 +16,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _run_all(out, data, *extra):
     cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--methods", "deit,transmix",
-           "--data-root", str(data), "--out", str(out), *extra]
+           "--data-root", str(data), "--out", str(out), "--jobs", "2", *extra]
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "OMP_NUM_THREADS": "2"})
@@ -72,6 +72,9 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
                   "Protocol and deviations", "configs/transfer/det_tiny.py"):
         assert title in md, title
     assert "deit seed 0" in md  # the saliency provider is the baseline's backbone
+    pre = json.loads((root / "deit/seed0/pretrain/results.json").read_text())
+    assert pre["stages_side_by_side"] == 2 and pre["cpu_threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
+    assert "measured while 2 stages ran side by side" in md and "pretraining ran 2 stage(s) at a time" in md
     html = (rep / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "<table>" in html
     csv = (rep / "results.csv").read_text().splitlines()
