@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -68,21 +69,145 @@ def load_state_dict_exact(model: torch.nn.Module, state_dict: dict, source: str 
     model.load_state_dict({k: v for k, v in state_dict.items() if k in own}, strict=not ignore)
 
 
-def load_backbone(path, **overrides):
-    """Rebuild a hand-off backbone from ``backbone.pth`` and the ``backbone.json`` beside it (exact key check).
-
-    Returns ``(model, meta)``; ``overrides`` change constructor arguments (e.g. ``dynamic_img_size=True``)."""
-    import pretrain.models  # noqa: F401  (registers the suite's models)
-    from pretrain.models import create_backbone
-
+def read_handoff(path) -> tuple[dict, dict]:
+    """``(state_dict, meta)`` of a hand-off ``backbone.pth`` with its ``backbone.json``, after checking the file's
+    sha256 against the one recorded there: a truncated, changed or unreadable file is named, never half-loaded."""
     path = Path(path)
     meta_path = path.with_name("backbone.json")
     if not path.exists():
-        raise FileNotFoundError(f"backbone checkpoint {path} not found (python -m pretrain.train writes it)")
+        raise FileNotFoundError(f"backbone checkpoint {path} not found (python -m pretrain.train or "
+                                "python -m pretrain.import_weights writes it)")
     if not meta_path.exists():
-        raise FileNotFoundError(f"{meta_path} not found: the hand-off needs backbone.json beside backbone.pth")
-    meta = json.loads(meta_path.read_text())
+        raise FileNotFoundError(f"{meta_path} not found: the hand-off needs backbone.json beside backbone.pth "
+                                "(a released checkpoint goes through python -m pretrain.import_weights first)")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{meta_path} is not valid JSON ({e}): write it again (pretrain.train, import_weights)") from e
+    sha = sha256_file(path)
+    if meta.get("sha256") and sha != meta["sha256"]:
+        raise ValueError(f"{path} ({path.stat().st_size} bytes, sha256 {sha[:12]}...) is not the file {meta_path} "
+                         f"describes (sha256 {meta['sha256'][:12]}...): truncated or changed since it was written")
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises RuntimeError, OSError, UnpicklingError ... for a damaged zip
+        raise ValueError(f"{path} ({path.stat().st_size} bytes) is unreadable as a checkpoint: "
+                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+    return sd, meta
+
+
+def load_backbone(path, **overrides):
+    """Rebuild a hand-off backbone from ``backbone.pth`` and the ``backbone.json`` beside it (sha256 and exact key
+    checks). Returns ``(model, meta)``; ``overrides`` change constructor arguments (``dynamic_img_size=True``)."""
+    import pretrain.models  # noqa: F401  (registers the suite's models)
+    from pretrain.models import create_backbone
+
+    sd, meta = read_handoff(path)
     kwargs = {**meta["model_kwargs"], **overrides}
     model = create_backbone(meta["timm_name"], **kwargs)
-    load_state_dict_exact(model, torch.load(path, map_location="cpu", weights_only=True), source=str(path))
+    load_state_dict_exact(model, sd, source=str(path))
     return model.eval(), meta
+
+
+# ------------------------------------------------------------------------- training checkpoints with a fallback
+
+
+def previous_path(path) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + ".prev" + path.suffix)
+
+
+def save_keeping_previous(obj, path) -> None:
+    """Write ``path`` atomically and keep the checkpoint it replaces as ``<name>.prev<suffix>``: a latest checkpoint
+    damaged later (a full disk, a node lost mid-copy) leaves the one before it to resume from."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        if path.exists():
+            os.replace(path, previous_path(path))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_latest_good(path, log=None) -> tuple[dict, Path]:
+    """The latest readable training checkpoint: ``path``, or its previous one when ``path`` is truncated or corrupt
+    (named in the log). Our own files hold RNG states, hence ``weights_only=False``."""
+    path = Path(path)
+    errors = []
+    for p in (path, previous_path(path)):
+        if not p.exists():
+            continue
+        try:
+            return torch.load(p, map_location="cpu", weights_only=False), p
+        except Exception as e:  # a damaged zip raises several types
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            errors.append(f"{p} ({p.stat().st_size} bytes): {msg}")
+            if log is not None:
+                log.warning("checkpoint %s is unreadable (%s); falling back to the previous one", p, msg)
+    raise ValueError("no readable checkpoint to resume from: " + "; ".join(errors or [f"{path} not found"]))
+
+
+# ------------------------------------------------------------------------------------- one owner per run directory
+
+
+class RunLock:
+    """An exclusive claim on a run directory: ``<dir>/.lock`` holding host, pid and start time, created atomically.
+
+    A second run on the same directory (two ``run_all`` on one ``--out``, a requeued job meeting its running twin)
+    is refused, naming the holder. A lock left by a dead process on this host is taken over; one from another host
+    cannot be checked and is refused with the command that clears it."""
+
+    def __init__(self, directory, what: str = "run"):
+        self.path = Path(directory) / ".lock"
+        self.what = what
+        self.held = False
+
+    def __enter__(self):
+        import socket
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                if holder.get("host") == me["host"] and not _alive(holder.get("pid", -1)):
+                    self.path.unlink(missing_ok=True)  # left by a dead process on this host
+                    continue
+                where = "this host" if holder.get("host") == me["host"] else f"host {holder.get('host')}"
+                raise RuntimeError(
+                    f"{self.path.parent} is in use by another {self.what}: pid {holder.get('pid')} on {where}, "
+                    f"started {holder.get('started')} ({self.path}). Wait for it, use another --out, or if that "
+                    f"process is gone, remove {self.path}") from None
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            self.held = True
+            return self
+        raise RuntimeError(f"could not take {self.path}")
+
+    def _holder(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def __exit__(self, *exc):
+        if self.held and self._holder().get("pid") == os.getpid():
+            self.path.unlink(missing_ok=True)
+        self.held = False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, TypeError):
+        return True
+    return True

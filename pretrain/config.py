@@ -43,7 +43,9 @@ DEFAULTS: dict = {
     "method_kwargs": {},  # {"mixpro": {"scale": 4}, ...} per-method overrides
     "ema": False,
     "ema_decay": 0.99996,
-    "bf16": "auto",  # "auto": bf16 autocast on CUDA only; True / False force it
+    # autocast precision: "auto" (bf16 on CUDA, fp32 elsewhere), "bf16", "fp16" (with a gradient scaler, for GPUs
+    # without bf16 such as the papers' V100s) or "fp32"; recorded in results.json
+    "precision": "auto",
     "channels_last": "auto",  # "auto": on CUDA only
     "compile": False,
     "workers": 8,
@@ -60,7 +62,7 @@ def _check_keys(d: dict, where: str) -> None:
 
 
 def parse_override(text: str) -> tuple[str, object]:
-    """``key=value`` with a Python literal value (strings may be bare)."""
+    """``key=value`` with a Python literal value (strings may be bare); ``key`` may be dotted (``a.b=v``)."""
     if "=" not in text:
         raise ValueError(f"override {text!r} must look like key=value")
     key, raw = text.split("=", 1)
@@ -92,8 +94,15 @@ def load_config(path: str | Path, profile: str = "demo", overrides: list[str] | 
         items = list(overrides.items())
     else:
         items = [parse_override(o) for o in overrides or []]
-    _check_keys(dict(items), "--set overrides")
-    cfg.update(dict(items))
+    _check_keys({k.split(".")[0]: v for k, v in items}, "--set overrides")
+    for key, value in items:  # ``a.b.c=v`` sets one entry inside a dict key (method_kwargs.tokenmix.teacher=FILE)
+        *parents, leaf = key.split(".")
+        node = cfg
+        for p in parents:
+            if not isinstance(node.get(p, {}), dict):
+                raise KeyError(f"--set {key}: {p!r} is not a dict in the resolved config")
+            node = node.setdefault(p, {})
+        node[leaf] = value
     if not cfg["model"]:
         raise KeyError(f"{path} does not set 'model' (a backbone alias)")
     cfg["profile"] = profile

@@ -2,11 +2,15 @@
 
     python -m pretrain.train --config configs/pretrain/deit_s.py --profile demo --method transmix --seed 0 \
         --out runs/deit_s/transmix/seed0/pretrain [--resume] [--set epochs=5 ...]
-    tools/dist_train.sh 2 --config ... (torchrun; DDP; gloo on CPU, NCCL on GPU)
+    tools/dist_train.sh 2 --config ... (torchrun; DDP; gloo on CPU, NCCL on GPU; NNODES, NODE_RANK, MASTER_ADDR,
+        PORT for several nodes, as OpenMMLab's dist_train.sh)
+    tools/slurm_train.sh PARTITION JOB GPUS --config ... (srun, one task per GPU, --launcher slurm)
 
 Writes in ``--out``: ``config.json`` (resolved), ``metrics.jsonl`` (one line per epoch), ``checkpoint.pth`` (every
-epoch, atomic; ``--resume`` continues from it exactly), and at the end the hand-off: ``backbone.pth`` (plain tensor
-dict, timm key names), ``backbone.json`` and ``results.json`` (clean top-1 / top-5 on the val set).
+epoch, atomic, the one before kept as ``checkpoint.prev.pth``; ``--resume`` continues from it exactly, or from the
+previous one when the latest is damaged), ``.lock`` (host and pid of the one process training here), and at the
+end the hand-off: ``backbone.pth`` (plain tensor dict, timm key names), ``backbone.json`` and ``results.json`` (clean
+top-1 / top-5 on the val set).
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from pretrain.checkpoint import atomic_torch_save, atomic_write_bytes, atomic_write_json, sha256_file
+from pretrain.checkpoint import (
+    RunLock,
+    atomic_torch_save,
+    atomic_write_bytes,
+    atomic_write_json,
+    load_latest_good,
+    previous_path,
+    save_keeping_previous,
+    sha256_file,
+)
 from pretrain.config import load_config
 from pretrain.data import build_datasets, count_bad, eval_loader, train_loader
 from pretrain.mixing import MIXERS, create_mixer
@@ -45,8 +58,30 @@ class NonFiniteLossError(RuntimeError):
 # ------------------------------------------------------------------------------------------------ setup helpers
 
 
-def init_distributed(device: str | None = None):
-    """``(rank, world, device)`` from torchrun's environment (single process without it)."""
+def slurm_environment() -> None:
+    """Under ``srun`` (``tools/slurm_train.sh``, one task per GPU) translate SLURM's variables into torch's, as
+    MMEngine's ``slurm`` launcher does: rank, world size, local rank, and the first node of the job as master."""
+    if "SLURM_PROCID" not in os.environ or "RANK" in os.environ:
+        return
+    os.environ["RANK"] = os.environ["SLURM_PROCID"]
+    os.environ["WORLD_SIZE"] = os.environ.get("SLURM_NTASKS", "1")
+    os.environ["LOCAL_RANK"] = os.environ.get("SLURM_LOCALID", "0")
+    if "MASTER_ADDR" not in os.environ:
+        nodes = os.environ.get("SLURM_NODELIST", "127.0.0.1")
+        try:
+            first = subprocess.run(["scontrol", "show", "hostname", nodes], capture_output=True, text=True,
+                                   check=True).stdout.split()[0]
+        except (OSError, subprocess.CalledProcessError, IndexError):
+            first = nodes.split(",")[0]
+        os.environ["MASTER_ADDR"] = first
+    os.environ.setdefault("MASTER_PORT", os.environ.get("PORT", "29500"))
+
+
+def init_distributed(device: str | None = None, launcher: str = "pytorch"):
+    """``(rank, world, device)`` from torchrun's environment (``launcher='pytorch'``) or SLURM's (``'slurm'``);
+    a single process without either."""
+    if launcher == "slurm":
+        slurm_environment()
     world, rank, local = (int(os.environ.get(k, d)) for k, d in (("WORLD_SIZE", 1), ("RANK", 0), ("LOCAL_RANK", 0)))
     if device:
         dev = torch.device(device)
@@ -87,6 +122,16 @@ def build_model(cfg: dict, num_classes: int) -> torch.nn.Module:
     return create_backbone(cfg["model"], num_classes=num_classes, img_size=cfg["img_size"], **kwargs)
 
 
+def check_method(cfg: dict, method: str) -> None:
+    """Refuse a method that cannot run on this model at this image size (MaskMix cells, TokenMix's patch grid and
+    teacher) in the first seconds, before any data is read; the error names the valid choices."""
+    if method not in MIXERS:
+        raise KeyError(f"unknown method {method!r}; valid: {', '.join(MIXERS)}")
+    probe = build_model(cfg, num_classes=2)  # only for its token stride
+    MIXERS[method].check_geometry((cfg["img_size"], cfg["img_size"]), token_stride(probe),
+                                  **cfg["method_kwargs"].get(method, {}))
+
+
 def build_mixer(cfg: dict, method: str, model: torch.nn.Module, num_classes: int):
     if method not in MIXERS:
         raise KeyError(f"unknown method {method!r}; valid: {', '.join(MIXERS)}")
@@ -95,6 +140,18 @@ def build_mixer(cfg: dict, method: str, model: torch.nn.Module, num_classes: int
         kwargs["patch_size"] = token_stride(model)
     kwargs.update(cfg["method_kwargs"].get(method, {}))
     return create_mixer(method, num_classes, **kwargs)
+
+
+PRECISIONS = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}
+
+
+def resolve_precision(value: str, device: torch.device) -> str:
+    """``auto`` -> bf16 on CUDA, fp32 elsewhere; anything else must be one of :data:`PRECISIONS`."""
+    if value == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    if value not in PRECISIONS:
+        raise ValueError(f"precision must be auto, bf16, fp16 or fp32, got {value!r}")
+    return value
 
 
 def use_flag(value, device: torch.device) -> bool:
@@ -128,7 +185,7 @@ def gather(obj, world: int) -> list:
 
 
 def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, mix_gen, epoch, cfg, state, device,
-                    autocast, rank) -> dict:
+                    autocast, rank, scaler=None) -> dict:
     from tqdm import tqdm
 
     model.train()
@@ -155,10 +212,18 @@ def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, mix_g
                 f"loss is {float(loss)} at epoch {epoch + 1}, step {step + 1}: training stopped; the last good "
                 f"checkpoint (end of epoch {epoch}) is kept. Lower lr, enable clip_grad or check the data.")
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg["clip_grad"]:
-            torch.nn.utils.clip_grad_norm_(params, cfg["clip_grad"])
-        opt.step()
+        if scaler is not None:  # fp16: scaled loss, gradients unscaled before clipping, steps skipped on overflow
+            scaler.scale(loss).backward()
+            if cfg["clip_grad"]:
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(params, cfg["clip_grad"])
+            scaler.step(opt)
+            scaler.update()
+        else:
+            loss.backward()
+            if cfg["clip_grad"]:
+                torch.nn.utils.clip_grad_norm_(params, cfg["clip_grad"])
+            opt.step()
         state["num_updates"] += 1
         sched.step_update(num_updates=state["num_updates"])
         if ema is not None:
@@ -206,12 +271,19 @@ def params_in_sync(model, world: int) -> bool:
 
 def run(config: str, method: str, seed: int, out: str | Path, profile: str = "demo", resume: bool = False,
         overrides=None, device: str | None = None, compile_model: bool | None = None,
-        stop_after: int | None = None) -> dict:
+        stop_after: int | None = None, launcher: str = "pytorch") -> dict:
     """Train (or continue with ``resume``) and export; ``stop_after=k`` exits cleanly after epoch k with a resumable
     checkpoint and no hand-off (for time-boxed jobs; the schedule still spans ``epochs``)."""
-    rank, world, dev = init_distributed(device)
+    rank, world, dev = init_distributed(device, launcher)
     run_dir = Path(out)
     run_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(run_dir, "pretraining") if rank == 0 else contextlib.nullcontext():  # one owner per run directory
+        return _train(config, method, seed, run_dir, profile, resume, overrides, compile_model, stop_after, rank,
+                      world, dev)
+
+
+def _train(config, method, seed, run_dir: Path, profile, resume, overrides, compile_model, stop_after, rank, world,
+           dev) -> dict:
     setup_logging(run_dir, rank)
 
     # config --------------------------------------------------------------------------------------------------
@@ -222,9 +294,10 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
         raise KeyError(f"unknown backbone alias {cfg['model']!r}; valid: {', '.join(ALIASES)}")
     if cfg["batch_size"] % (2 * world):
         raise ValueError(f"batch_size {cfg['batch_size']} must split into even per-process batches over {world}")
+    check_method(cfg, method)
     run_cfg = {"config": cfg, "method": method, "seed": seed, "world_size": world}
     ckpt_path = run_dir / "checkpoint.pth"
-    if ckpt_path.exists() and not resume:
+    if (ckpt_path.exists() or previous_path(ckpt_path).exists()) and not resume:
         raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
     if rank == 0:
         atomic_write_json(run_dir / "config.json", run_cfg)
@@ -264,17 +337,19 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
     if world > 1:
         train_model = torch.nn.parallel.DistributedDataParallel(
             train_model, device_ids=[dev.index] if dev.type == "cuda" else None)
-    bf16 = use_flag(cfg["bf16"], dev)
+    precision = resolve_precision(cfg["precision"], dev)
+    amp_dtype = PRECISIONS[precision]
+    scaler = torch.amp.GradScaler(dev.type) if precision == "fp16" else None
 
     def autocast():
-        return torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        return torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
 
     mix_gen = torch.Generator().manual_seed(seed * 1000 + rank)
     state = {"epoch": 0, "num_updates": 0}
 
     # resume ------------------------------------------------------------------------------------------------------
-    if resume and ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)  # our own file: holds RNG states
+    if resume and (ckpt_path.exists() or previous_path(ckpt_path).exists()):
+        ck, ckpt_path = load_latest_good(ckpt_path, log)  # the previous one if the latest is damaged
         if ck["config_hash"] != config_hash(run_cfg):
             raise ValueError(f"{ckpt_path} was written by a different config/method/seed/world size; "
                              f"it has {json.dumps(ck['run_cfg'], default=str)[:400]}")
@@ -283,11 +358,14 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
         sched.load_state_dict(ck["scheduler"])
         if ema is not None:
             ema.load_state_dict(ck["ema"])
+        if scaler is not None and ck.get("scaler") is not None:
+            scaler.load_state_dict(ck["scaler"])
         for p, v in zip(mixer.parameters(), ck["mixer"]):
             p.data.copy_(v)
         state = dict(ck["state"])
         set_rng_state(ck["rng"][rank], mix_gen)
         log.info("resumed from %s at epoch %d", ckpt_path, state["epoch"])
+        ckpt_path = run_dir / "checkpoint.pth"
     metrics_path = run_dir / "metrics.jsonl"
     if rank == 0:
         kept = [ln for ln in (metrics_path.read_text().splitlines() if metrics_path.exists() else [])
@@ -295,8 +373,8 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
         atomic_write_bytes(metrics_path, "".join(ln + "\n" for ln in kept).encode())
 
     log.info("%s (%s), method %s %r, seed %d, %d classes, %d train / %d val images, global batch %d on %d x %s, "
-             "lr %.2e, bf16 %s", cfg["model"], resolve_name(cfg["model"]), method, mixer, seed, num_classes,
-             len(train_ds), len(val_ds), cfg["batch_size"], world, dev, lr, bf16)
+             "lr %.2e, precision %s", cfg["model"], resolve_name(cfg["model"]), method, mixer, seed, num_classes,
+             len(train_ds), len(val_ds), cfg["batch_size"], world, dev, lr, precision)
 
     # epochs ------------------------------------------------------------------------------------------------------
     val_dl = eval_loader(val_ds, cfg, rank, world)
@@ -304,7 +382,7 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
     for epoch in range(state["epoch"], cfg["epochs"]):
         loader = train_loader(train_ds, cfg, batch_per_rank, rank, world, seed, epoch)
         tr = train_one_epoch(train_model, tap, mixer, criterion, opt, sched, ema, loader, mix_gen, epoch, cfg, state,
-                             dev, autocast, rank)
+                             dev, autocast, rank, scaler)
         ev = evaluate(model, val_dl, dev, autocast, world)
         in_sync = params_in_sync(model, world)
         state["epoch"] = epoch + 1
@@ -315,9 +393,10 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
             row["ema_top1"] = evaluate(ema.module, val_dl, dev, autocast, world)["top1"]
         rngs = gather(rng_state(mix_gen), world)  # last: nothing may draw from the RNGs between here and resume
         if rank == 0:
-            atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+            save_keeping_previous({"model": model.state_dict(), "optimizer": opt.state_dict(),
                                "scheduler": sched.state_dict(), "ema": ema.state_dict() if ema else None,
-                               "scaler": None, "mixer": [p.detach().cpu() for p in mixer.parameters()],
+                               "scaler": scaler.state_dict() if scaler else None,
+                               "mixer": [p.detach().cpu() for p in mixer.parameters()],
                                "state": dict(state), "rng": rngs, "config_hash": config_hash(run_cfg),
                                "run_cfg": run_cfg}, ckpt_path)
             with open(metrics_path, "a") as f:
@@ -335,14 +414,14 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
     # hand-off ----------------------------------------------------------------------------------------------------
     result = {}
     if rank == 0:
-        result = export(run_dir, model, cfg, method, seed, num_classes, ev, run_cfg, mixer)
+        result = export(run_dir, model, cfg, method, seed, num_classes, ev, run_cfg, mixer, precision)
     if world > 1:
         dist.barrier()
     return result
 
 
 def export(run_dir: Path, model, cfg: dict, method: str, seed: int, num_classes: int, ev: dict, run_cfg: dict,
-           mixer) -> dict:
+           mixer, precision: str) -> dict:
     sd = {k: v.detach().float().cpu().contiguous() if v.is_floating_point() else v.detach().cpu().contiguous()
           for k, v in model.state_dict().items()}
     atomic_torch_save(sd, run_dir / "backbone.pth")
@@ -361,6 +440,7 @@ def export(run_dir: Path, model, cfg: dict, method: str, seed: int, num_classes:
               "top5": ev["top5"], "val_images": ev["val_images"], "epochs": cfg["epochs"],
               "images_per_s": float(np.median(ips)) if ips else math.nan, "backbone_sha256": sha,
               "config_sha256": config_hash(run_cfg), "profile": cfg["profile"], "cpu_threads": torch.get_num_threads(),
+              "precision": precision, "device": str(next(model.parameters()).device.type),
               # tools/run_all.py runs stages side by side on CPU machines: images/s then shares the cores
               "stages_side_by_side": int(os.environ.get("MIXBENCH_STAGES_SIDE_BY_SIDE", "1"))}
     atomic_write_json(run_dir / "results.json", result)
@@ -381,10 +461,12 @@ def main(argv=None) -> None:
     ap.add_argument("--compile", action="store_true", default=None, help="torch.compile the model")
     ap.add_argument("--stop-after", type=int, default=None, metavar="K",
                     help="exit cleanly after epoch K (resumable with --resume)")
+    ap.add_argument("--launcher", default="pytorch", choices=["pytorch", "slurm"],
+                    help="pytorch: torchrun's environment (tools/dist_train.sh); slurm: srun's (tools/slurm_train.sh)")
     args = ap.parse_args(argv)
     try:
         run(args.config, args.method, args.seed, args.out, args.profile, args.resume, args.set, args.device,
-            args.compile, args.stop_after)
+            args.compile, args.stop_after, args.launcher)
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()

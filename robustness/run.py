@@ -41,7 +41,9 @@ DEFAULTS = {
     "voc_mass": 0.9,
     "voc_size": 512,
     "ignore_void": False,
-    "saliency": "self",  # "self" or a backbone.pth used for every compared model (default of run_all: baseline)
+    # "self", or one provider for every compared model: a hand-off backbone.pth (run_all: the baseline's) or a released
+    # checkpoint in any layout pretrain.import_weights reads (Naseer et al.: DINO ViT-S/16, saliency_head 1)
+    "saliency": "self",
     "saliency_head": "mean",
     "evaluators": ["drop_shuffle", "imagenet_a", "imagenet_o", "localisation", "voc"],
 }
@@ -102,7 +104,9 @@ def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_r
     if cfg["saliency"] == "self":
         provider, provider_desc, provider_sha = model, "self (the evaluated backbone)", meta["sha256"]
     else:
-        pnet, pmeta = load_backbone(cfg["saliency"])
+        from pretrain.import_weights import load_model  # a hand-off, or a release in any layout it reads
+
+        pnet, pmeta = load_model(cfg["saliency"])
         provider = E.Normalized(pnet, pmeta["mean"], pmeta["std"]).to(dev).eval()
         provider_desc = f"{pmeta['alias']} {pmeta['method']} seed {pmeta['seed']} ({cfg['saliency']})"
         provider_sha = sha256_file(cfg["saliency"])
@@ -161,7 +165,8 @@ def main(argv=None):
     ap.add_argument("--backbone", required=True, help="<run>/pretrain/backbone.pth (backbone.json beside it)")
     ap.add_argument("--suite", required=True, help="configs/robustness/<profile>.py")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--saliency", default=None, help="backbone.pth of the shared saliency provider (default: suite's)")
+    ap.add_argument("--saliency", default=None, help="shared saliency provider: a hand-off backbone.pth or a released "
+                    "checkpoint in any layout pretrain.import_weights reads (default: the suite's)")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--device", default=None)
     args = ap.parse_args(argv)

@@ -20,18 +20,23 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
-# ../shared/PROTOCOLS.md section 5: published numbers (ImageNet-1k, 224 px, 300 epochs) to print beside ours
+# ../shared/PROTOCOLS.md section 5: published numbers (ImageNet-1k, 224 px, 300 epochs) to print beside ours. MixPro
+# released and reported DeiT-x/14 models, TransMix and TokenMix DeiT-x/16: each number sits beside the patch size
+# its paper's models used.
 PAPER_TOP1 = {  # alias -> method -> top-1
-    "deit_t": {"deit": 72.2, "transmix": 72.6, "mixpro": 73.8, "tokenmix": 73.2},
+    "deit_t": {"deit": 72.2, "transmix": 72.6, "tokenmix": 73.2},
+    "deit_t14": {"mixpro": 73.8},
+    "deit_s14": {"mixpro": 81.3},
+    "deit_b14": {"mixpro": 82.9},
     "pvt_t": {"deit": 75.1, "transmix": 75.5, "mixpro": 76.7, "tokenmix": 75.6},
     "xcit_t12": {}, "cait_xxs24": {},
     "ca_swin_t": {"deit": 81.6, "transmix": 81.8, "mixpro": 82.8},
-    "deit_s": {"deit": 79.8, "transmix": 80.7, "mixpro": 81.3, "tokenmix": 80.8, "cutmix": 79.8, "gridmix": 79.5,
+    "deit_s": {"deit": 79.8, "transmix": 80.7, "tokenmix": 80.8, "cutmix": 79.8, "gridmix": 79.5,
                "attentive_cutmix": 77.5, "saliencymix": 79.2},
     "pvt_s": {"deit": 79.8, "transmix": 80.5, "mixpro": 81.2},
     "pvt_m": {"deit": 81.2, "transmix": 82.1, "mixpro": 82.7},
     "pvt_l": {"deit": 81.7, "transmix": 82.4, "mixpro": 82.9},
-    "deit_b": {"deit": 81.8, "transmix": 82.4, "mixpro": 82.9, "tokenmix": 82.9},
+    "deit_b": {"deit": 81.8, "transmix": 82.4, "tokenmix": 82.9},
 }
 PAPER_ROBUST = {"deit_s": {  # ImageNet-A top-1 / calib err / AURRA, ImageNet-O AUPR, shuffle mean, VOC J, loc mIoU
     "deit": {"a_top1": 19.1, "a_calib": 32.0, "a_aurra": 23.8, "o_aupr": 20.9, "shuffle": 58.4, "voc": 29.2,
@@ -131,17 +136,26 @@ class Table:
         return f"<h3>{html.escape(self.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
 
 
+def external(data, m, seeds) -> dict | None:
+    """The import stage's results of a method evaluated from a released checkpoint (``run_all --weights``)."""
+    return next((data[(m, s)]["pretrain"] for s in seeds if metric(data[(m, s)], "pretrain", "external")), None)
+
+
 def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
     per = lambda m, *p: [metric(data[(m, s)], *p) for s in seeds]
+    name = lambda m: f"{m} (external)" if external(data, m, seeds) else m  # noqa: E731
     out = []
     t = Table("Classification (clean val set)", ["method", "top-1", "top-5", "Δ top-1 vs baseline [95% CI]",
                                                  "train images/s", "paper top-1 (ImageNet)"],
-              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds. Train images/s: "
+              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds. External rows: "
+              "a released checkpoint, not trained here; its top-1 is the robustness stage's clean evaluation on the "
+              "val set (same images). Train images/s: "
               "median over epochs of the training loop"
               + (f", measured while {jobs} stages ran side by side (run_all --jobs {jobs}): compare methods' speed "
                  "with tools/bench_mixing.py, which times them paired in one process." if jobs > 1 else "."))
     for m in methods:
-        t.rows.append([m, cell(*summary(per(m, "pretrain", "top1"))), cell(*summary(per(m, "pretrain", "top5"))),
+        top1 = per(m, "robustness", "clean_top1") if external(data, m, seeds) else per(m, "pretrain", "top1")
+        t.rows.append([name(m), cell(*summary(top1)), cell(*summary(per(m, "pretrain", "top5"))),
                        "baseline" if m == baseline else ci(bootstrap_top1(data, m, baseline, seeds)),
                        cell(*summary(per(m, "pretrain", "images_per_s"))),
                        paper(PAPER_TOP1.get(alias, {}).get(m))])
@@ -154,7 +168,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
             for m in methods:
                 st = f"seg_{dec}"
                 p = PAPER_SEG.get(alias, {}).get(dec, {}).get(m)
-                t.rows.append([m, dec, cell(*summary(per(m, st, "mAcc"))), cell(*summary(per(m, st, "mIoU"))),
+                t.rows.append([name(m), dec, cell(*summary(per(m, st, "mAcc"))), cell(*summary(per(m, st, "mIoU"))),
                                cell(*summary(per(m, st, "mIoU_ms"))),
                                "baseline" if m == baseline else ci(bootstrap_seeds(per(m, st, "mIoU"),
                                                                                    per(baseline, st, "mIoU"))),
@@ -166,7 +180,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                   ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"])
         for m in methods:
             p = PAPER_DET.get(alias, {}).get(m)
-            t.rows.append([m] + [cell(*summary(per(m, "det", k))) for k in keys] +
+            t.rows.append([name(m)] + [cell(*summary(per(m, "det", k))) for k in keys] +
                           [" / ".join(paper(v) for v in p) if p else "—"])
         out.append(t)
     if any(metric(data[k], "robustness") for k in data):
@@ -174,7 +188,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                                  "ImageNet-O AUROC", "FPR95 ↓", "shuffle mean top-1", "paper A / calib / AURRA / O"])
         for m in methods:
             p = PAPER_ROBUST.get(alias, {}).get(m, {})
-            t.rows.append([m, cell(*summary(per(m, "robustness", "imagenet_a", "top1"))),
+            t.rows.append([name(m), cell(*summary(per(m, "robustness", "imagenet_a", "top1"))),
                            cell(*summary(per(m, "robustness", "imagenet_a", "calib_err"))),
                            cell(*summary(per(m, "robustness", "imagenet_a", "aurra"))),
                            cell(*summary(per(m, "robustness", "imagenet_o", "aupr"))),
@@ -192,7 +206,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
             p = PAPER_ROBUST.get(alias, {}).get(m, {})
             lc = {k: per(m, "robustness", "localisation", "largest_component", k)
                   for k in ("miou", "gt_known_loc", "top1_loc")}
-            t.rows.append([m, cell(*summary(lc["miou"])), cell(*summary(lc["gt_known_loc"])),
+            t.rows.append([name(m), cell(*summary(lc["miou"])), cell(*summary(lc["gt_known_loc"])),
                            cell(*summary(lc["top1_loc"])),
                            cell(*summary(per(m, "robustness", "localisation", "all_foreground", "miou"))),
                            cell(*summary(per(m, "robustness", "localisation", "mask_area"))),
@@ -308,7 +322,13 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
             f"- pretraining ran {jobs} stage(s) at a time (run_all --jobs)",
-            f"- missing results: {', '.join(missing) if missing else 'none'}", ""]
+            f"- missing results: {', '.join(missing) if missing else 'none'}"]
+    for m in methods:
+        ext = external(data, m, seeds)
+        if ext:
+            head.append(f"- {m} (external): released checkpoint {ext['source_file']} (sha256 {ext['source_sha256']}), "
+                        "imported with pretrain.import_weights; not trained here")
+    head.append("")
     devs = ["## Protocol and deviations", ""]
     for f, doc in config_docs(alias, profile):
         devs += [f"**{f}**", "", doc, ""]

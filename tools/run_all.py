@@ -1,7 +1,7 @@
 """The whole benchmark for one backbone, cached and resumable (the engine behind ``tools/run_all.sh``).
 
     tools/run_all.sh deit_s [--profile demo|paper|tiny] [--methods deit,transmix,mixpro] [--seeds 0,1,2]
-                            [--data-root DIR] [--out runs] [--gpus N]
+                            [--data-root DIR] [--out runs] [--gpus N] [--weights deit=FILE,transmix=FILE2]
 
 For each method and seed: pretraining, the transfer tasks of the backbone's family (DeiT: Linear and Segmenter
 segmentation; PVT: Mask R-CNN), the robustness suite (salient dropping uses the baseline's backbone of the same seed
@@ -10,6 +10,11 @@ as the one saliency provider), then the report in ``<out>/<alias>/report/``. Eve
 consumed. A stage whose key matches is skipped; a failing stage leaves the finished ones intact and the stages that
 depend on it are skipped; running the same command again resumes (pretraining from its last epoch checkpoint,
 MMEngine stages from their last checkpoint).
+
+``--weights METHOD=FILE,...``: those methods skip pretraining; their released checkpoint (any layout
+``python -m pretrain.import_weights`` reads) is imported as the hand-off and every evaluation stage runs on it. The
+report marks those rows as external, with the source file and its sha256, and takes their clean top-1 from the
+robustness stage's evaluation on the val set.
 """
 
 from __future__ import annotations
@@ -28,19 +33,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pretrain.checkpoint import atomic_write_json  # noqa: E402
+from pretrain.checkpoint import RunLock, atomic_write_json  # noqa: E402
 from pretrain.models import ALIASES, FAMILY  # noqa: E402
 
 DEFAULT_METHODS = "deit,transmix,mixpro"
 BASELINE = "deit"
 SCALE = {"demo": "demo", "tiny": "tiny"}  # profile -> built-in synthetic data scale
 # seconds a demo stage takes on 2 CPU cores, two at a time (the first guess of the estimate; measured ones replace it)
-TYPICAL_S = {"pretrain": 400, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 300, "robustness": 150}
+TYPICAL_S = {"pretrain": 400, "import": 10, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 300,
+             "robustness": 150}
 
 
 @dataclass(eq=False)  # a stage is itself: hashed and compared by identity
 class Stage:
-    name: str  # pretrain | seg_linear | seg_segmenter | det_maskrcnn | robustness
+    name: str  # pretrain | import | seg_linear | seg_segmenter | det_maskrcnn | robustness
     method: str
     seed: int
     out: Path
@@ -88,7 +94,13 @@ def python_cmd(module: str, gpus: int) -> list[str]:
     return [py, "-m", module]
 
 
-def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, gpus: int) -> list[Stage]:
+def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, gpus: int,
+         weights: dict[str, Path] | None = None, num_classes: int | None = None,
+         teacher: Path | None = None) -> list[Stage]:
+    """Every stage of the run; ``weights``: method -> released checkpoint imported instead of pretraining, refused
+    when its head does not have the data's ``num_classes``."""
+    weights = weights or {}
+    check_classes = ["--num-classes", str(num_classes)] if num_classes else []
     cfg = REPO / "configs/pretrain" / f"{alias}.py"
     suite = REPO / "configs/robustness" / f"{profile}.py"
     launcher = ["--launcher", "pytorch"] if gpus > 1 else []
@@ -97,10 +109,21 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
     for seed in seeds:
         for m in methods:
             d = out / alias / m / f"seed{seed}"
+            if m in weights:
+                pre[(m, seed)] = Stage("import", m, seed, d / "pretrain", [
+                    sys.executable, "-m", "pretrain.import_weights", "--model", alias, "--weights", str(weights[m]),
+                    "--out", str(d / "pretrain"), "--label", m, "--profile", profile, "--seed", str(seed)]
+                    + check_classes,
+                    [Path(weights[m]), cfg])
+                stages.append(pre[(m, seed)])
+                continue
+            extra, inputs = [], [cfg]
+            if m == "tokenmix" and teacher is not None:
+                extra, inputs = ["--set", f"method_kwargs.tokenmix.teacher={teacher}"], [cfg, teacher]
             st = Stage("pretrain", m, seed, d / "pretrain",
                        python_cmd("pretrain.train", gpus) + ["--config", str(cfg), "--profile", profile, "--method", m,
                                                              "--seed", str(seed), "--out", str(d / "pretrain"),
-                                                             "--resume"], [cfg])
+                                                             "--resume"] + extra, inputs)
             pre[(m, seed)] = st
             stages.append(st)
     for seed in seeds:
@@ -243,6 +266,42 @@ def ensure_data(profile: str, data_root: str | None) -> Path:
     return root
 
 
+def parse_weights(text: str | None, methods: list[str]) -> dict[str, Path]:
+    """``deit=FILE,transmix=FILE2`` -> ``{method: path}``; every method must be one of the run's and every file must
+    exist (checked before stage 1)."""
+    out: dict[str, Path] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        if "=" not in item:
+            raise SystemExit(f"--weights takes METHOD=FILE[,METHOD=FILE...], got {item!r}")
+        m, f = (x.strip() for x in item.split("=", 1))
+        if m not in methods:
+            raise SystemExit(f"--weights names method {m!r}, which is not in --methods ({', '.join(methods)})")
+        if not Path(f).is_file():
+            raise SystemExit(f"--weights {m}={f}: file not found")
+        out[m] = Path(f).resolve()
+    return out
+
+
+def check_teacher(alias: str, profile: str, methods: list[str], weights: dict, teacher: str | None) -> Path | None:
+    """TokenMix trains against a frozen teacher: refuse at plan time, before stage 1, when it is asked for without
+    one (``--teacher FILE`` or ``method_kwargs.tokenmix.teacher`` in the config)."""
+    if teacher is not None:
+        if not Path(teacher).is_file():
+            raise SystemExit(f"--teacher {teacher}: file not found")
+        return Path(teacher).resolve()
+    if "tokenmix" in methods and "tokenmix" not in weights:
+        from pretrain.config import load_config
+
+        cfg = load_config(REPO / "configs/pretrain" / f"{alias}.py", profile)
+        if cfg["method_kwargs"].get("tokenmix", {}).get("teacher") is None:
+            raise SystemExit("tokenmix needs a frozen teacher: pass --teacher FILE (a hand-off backbone.pth or a "
+                             "released checkpoint, e.g. a DeiT or any timm model file), or import TokenMix's "
+                             "released weights with --weights tokenmix=FILE")
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model", help=f"backbone alias: {', '.join(ALIASES)}")
@@ -252,6 +311,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--out", default="runs")
     ap.add_argument("--gpus", type=int, default=1)
+    ap.add_argument("--teacher", default=None, metavar="FILE",
+                    help="TokenMix's frozen teacher: a hand-off or a released checkpoint (pretrain.import_weights)")
+    ap.add_argument("--weights", default=None, metavar="METHOD=FILE,...",
+                    help="evaluate released checkpoints instead of pretraining those methods")
     ap.add_argument("--jobs", type=int, default=None,
                     help="stages run side by side (default: 1 with a GPU, else min(2, CPU cores))")
     args = ap.parse_args(argv)
@@ -266,17 +329,25 @@ def main(argv=None) -> int:
     if bad:
         raise SystemExit(f"unknown methods {bad}; valid: {', '.join(MIXERS)}")
     seeds = [int(s) for s in args.seeds.split(",")]
+    weights = parse_weights(args.weights, methods)
+    teacher = check_teacher(args.model, args.profile, methods, weights, args.teacher)
     t0 = time.time()
     root = ensure_data(args.profile, args.data_root)
     env = {**os.environ, "DATA_ROOT": str(root.resolve()), "PYTHONPATH": str(REPO)}
     out = Path(args.out).resolve()
-    stages = plan(args.model, args.profile, methods, seeds, out, args.gpus)
+    n_classes = None
+    if weights:
+        from configs.datasets import dataset_root, imagenet_classes
+
+        n_classes = len(imagenet_classes(dataset_root("imagenet", root)))
+    stages = plan(args.model, args.profile, methods, seeds, out, args.gpus, weights, n_classes, teacher)
     jobs = args.jobs or default_jobs()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the running stages too (run_stages)
-    failed = run_stages(stages, env, jobs)
     from tools.report import write_report
 
-    report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
+    with RunLock(out / args.model, "run_all"):  # a second run_all on the same --out is refused, naming this one
+        failed = run_stages(stages, env, jobs)
+        report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
     print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
     if failed:
         print(f"[run_all] {len(failed)} stage(s) failed or skipped: {', '.join(s.label for s in failed)}; run the "

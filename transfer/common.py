@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -13,11 +12,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def read_meta(backbone: str | Path) -> dict:
-    path = Path(backbone)
-    meta_path = path.with_name("backbone.json")
-    if not path.exists() or not meta_path.exists():
-        raise FileNotFoundError(f"expected {path} and {meta_path} (the hand-off of python -m pretrain.train)")
-    return json.loads(meta_path.read_text())
+    """``backbone.json`` of a hand-off, after checking ``backbone.pth`` against its recorded sha256 (at start-up)."""
+    from pretrain.checkpoint import read_handoff
+
+    return read_handoff(backbone)[1]
 
 
 def load_profile_config(task: str, profile: str):

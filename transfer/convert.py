@@ -13,13 +13,12 @@ nothing is left over (:func:`check_exact`).
 from __future__ import annotations
 
 import argparse
-import json
 from collections import OrderedDict
 from pathlib import Path
 
 import torch
 
-from pretrain.checkpoint import atomic_torch_save
+from pretrain.checkpoint import atomic_torch_save, read_handoff
 
 
 def vit_to_mmseg(sd: dict) -> OrderedDict:
@@ -101,8 +100,7 @@ def mmseg_vit_config(meta: dict, img_size) -> dict:
 
 
 def convert(backbone: str | Path, to: str, out: str | Path) -> Path:
-    meta = json.loads(Path(backbone).with_name("backbone.json").read_text())
-    sd = torch.load(backbone, map_location="cpu", weights_only=True)
+    sd, meta = read_handoff(backbone)
     if to == "mmseg":
         conv = vit_to_mmseg(sd)
         from mmseg.registry import MODELS

@@ -63,9 +63,9 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
     the classification-only parts the converter drops), then load it as the Runner will and compare tensors."""
     from mmdet.registry import MODELS
 
-    from pretrain.checkpoint import atomic_torch_save
+    from pretrain.checkpoint import atomic_torch_save, read_handoff
 
-    sd = torch.load(backbone, map_location="cpu", weights_only=True)
+    sd, _ = read_handoff(backbone)
     conv = pvt_to_mmdet(sd)
     pvt = MODELS.build(copy.deepcopy(cfg.model.backbone))
     check_exact(conv, pvt, f"{backbone} -> mmdet PyramidVisionTransformer")
@@ -83,7 +83,7 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
 METRICS = {"box": "coco/bbox_", "mask": "coco/segm_"}
 
 
-def run(backbone, profile: str, out, data_root=None, launcher: str = "none") -> dict:
+def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg_options: dict | None = None) -> dict:
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
 
@@ -92,6 +92,8 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none") -> 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg, meta = build_config(backbone, profile, out, data_root, launcher)
+    if cfg_options:  # MMEngine's --cfg-options, as the mm* tools take them (e.g. train_cfg.max_iters=1000)
+        cfg.merge_from_dict(cfg_options)
     convert_and_check(backbone, cfg, out)
     cfg.dump(str(out / "config.py"))
     runner = Runner.from_cfg(copy.deepcopy(cfg))
@@ -111,15 +113,19 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none") -> 
 
 
 def main(argv=None):
+    from mmengine.config import DictAction
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--profile", default="demo")
     ap.add_argument("--out", required=True)
     ap.add_argument("--data-root", default=None)
-    ap.add_argument("--launcher", default="none", choices=["none", "pytorch"])
+    ap.add_argument("--launcher", default="none", choices=["none", "pytorch", "slurm"])
+    ap.add_argument("--cfg-options", nargs="+", action=DictAction, default=None, metavar="KEY=VALUE",
+                    help="override the MMEngine config, as the mm* tools' --cfg-options")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s transfer.det] %(message)s", datefmt="%H:%M:%S")
-    run(args.backbone, args.profile, args.out, args.data_root, args.launcher)
+    run(args.backbone, args.profile, args.out, args.data_root, args.launcher, args.cfg_options)
 
 
 if __name__ == "__main__":

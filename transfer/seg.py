@@ -72,9 +72,9 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
     load it the way the Runner will (``init_weights``) and compare every tensor."""
     from mmseg.registry import MODELS
 
-    from pretrain.checkpoint import atomic_torch_save
+    from pretrain.checkpoint import atomic_torch_save, read_handoff
 
-    sd = torch.load(backbone, map_location="cpu", weights_only=True)
+    sd, _ = read_handoff(backbone)
     conv = vit_to_mmseg(sd)
     vit = MODELS.build(copy.deepcopy(cfg.model.backbone))
     check_exact(conv, vit, f"{backbone} -> mmseg VisionTransformer", resized=("pos_embed",))
@@ -88,7 +88,8 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
             raise RuntimeError(f"mmseg did not load {k} from {out / 'backbone_mmseg.pth'}")
 
 
-def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str = "none") -> dict:
+def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str = "none",
+        cfg_options: dict | None = None) -> dict:
     from mmengine.runner import Runner
     from mmseg.utils import register_all_modules
 
@@ -98,6 +99,8 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg, meta = build_config(backbone, decoder, profile, out, data_root, launcher)
+    if cfg_options:  # MMEngine's --cfg-options, as the mm* tools take them (e.g. train_cfg.max_iters=1000)
+        cfg.merge_from_dict(cfg_options)
     convert_and_check(backbone, cfg, out)
     cfg.dump(str(out / "config.py"))
 
@@ -128,16 +131,20 @@ def _latest(out: Path) -> str:
 
 
 def main(argv=None):
+    from mmengine.config import DictAction
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--decoder", required=True, choices=DECODERS)
     ap.add_argument("--profile", default="demo")
     ap.add_argument("--out", required=True)
     ap.add_argument("--data-root", default=None)
-    ap.add_argument("--launcher", default="none", choices=["none", "pytorch"])
+    ap.add_argument("--launcher", default="none", choices=["none", "pytorch", "slurm"])
+    ap.add_argument("--cfg-options", nargs="+", action=DictAction, default=None, metavar="KEY=VALUE",
+                    help="override the MMEngine config, as the mm* tools' --cfg-options")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s transfer.seg] %(message)s", datefmt="%H:%M:%S")
-    run(args.backbone, args.decoder, args.profile, args.out, args.data_root, args.launcher)
+    run(args.backbone, args.decoder, args.profile, args.out, args.data_root, args.launcher, args.cfg_options)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,15 @@
 - ``demo``: the synthetic data at 64 px with window 4 (stage grids 16/8/4/2: the class attention lives on 2x2);
   MaskMix scale 1 (32-px cells).
 - ``tiny``: tests (64 px, window 4).
+- ``paper`` MaskMix/MixPro cells: scale 1 (32-px cells, the 7x7 stage-4 grid at 224): with a 32-px token stride the
+  scales that divide 224 are 1 and 7 (a single cell), so the cells are those of DeiT/16 at scale 2.
 """
 
 _base_ = ["./_base_.py"]
 model = "ca_swin_t"
 
 profiles = dict(
-    paper=dict(),
+    paper=dict(method_kwargs=dict(maskmix=dict(scale=1), mixpro=dict(scale=1))),
     demo=dict(img_size=64, model_kwargs=dict(window_size=4)),
     tiny=dict(img_size=64, model_kwargs=dict(window_size=4)),
 )

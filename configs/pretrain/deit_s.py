@@ -13,12 +13,16 @@
   scale 4 would be one 32-px cell). Measured here: the ``deit`` baseline reaches 53.0% top-1 (chance 10%), TransMix
   53.6%; the synthetic classes have class-typical colours, so a model that learnt colour only stays near 50%.
 - ``tiny``: tests.
+- ``paper`` MaskMix/MixPro cells: scale 2 (32-px cells, a 7x7 cell grid at 224). The paper's scale 4 exists only
+  on patch 14 (56-px cells, 4x4; configs/pretrain/deit_s14.py); on patch 16 the scales that divide 224 are 1, 2, 7
+  and 14, and 32 px is the cell side nearest to 56 px (scale 7 would be a 2x2 grid of 112-px cells).
 """
 
 _base_ = ["./_base_.py"]
 model = "deit_s"
 
 profiles = dict(
+    paper=dict(method_kwargs=dict(maskmix=dict(scale=2), mixpro=dict(scale=2))),
     demo=dict(img_size=32, model_kwargs=dict(patch_size=8)),
     tiny=dict(model_kwargs=dict(patch_size=8)),
 )

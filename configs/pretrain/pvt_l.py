@@ -6,13 +6,17 @@
 - ``demo``: the synthetic data at 64 px with a stage-1 patch of 2 (stride 16: a 4x4 stage-4 grid) -- same depths,
   widths and spatial-reduction ratios; MaskMix scale 1 (16-px cells).
 - ``tiny``: tests (32 px, stride 16: a 2x2 stage-4 grid).
+- ``paper`` MaskMix/MixPro cells: scale 1 (32-px cells, the 7x7 stage-4 grid at 224): with a 32-px token stride the
+  scales that divide 224 are 1 and 7 (a single cell), so the cells are those of DeiT/16 at scale 2.
+- ``paper``: drop path 0.3 and gradient clipping at norm 1.0, as whai362/PVT trains PVT-M and PVT-L
+  (classification/configs/pvt/pvt_{medium,large}.py; PVT-T/S: 0.1 and none).
 """
 
 _base_ = ["./_base_.py"]
 model = "pvt_l"
 
 profiles = dict(
-    paper=dict(),
+    paper=dict(drop_path=0.3, clip_grad=1.0, method_kwargs=dict(maskmix=dict(scale=1), mixpro=dict(scale=1))),
     demo=dict(img_size=64, model_kwargs=dict(patch_size=2)),
     tiny=dict(model_kwargs=dict(patch_size=2)),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -219,6 +220,21 @@ class Mixer:
                 keys += [p for p in inspect.signature(k.__init__).parameters if p not in ("self", "kwargs")]
         return sorted(set(keys) - {"num_classes"})
 
+    @classmethod
+    def default(cls, name: str):
+        """The constructor default of option ``name``."""
+        for k in cls.__mro__:
+            if "__init__" in k.__dict__:
+                p = inspect.signature(k.__init__).parameters.get(name)
+                if p is not None:
+                    return p.default
+        raise KeyError(name)
+
+    @classmethod
+    def check_geometry(cls, img_size: tuple[int, int], token_stride: int, **options) -> None:
+        """Refuse, before any data is read, options that cannot work on this model and image size (overridden by the
+        methods that cut the image into tokens or cells)."""
+
     def __repr__(self) -> str:
         opts = {k: getattr(self, k) for k in self.options() if hasattr(self, k)}
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in opts.items())})"
@@ -229,14 +245,21 @@ class Mixer:
 
 def frozen_model(spec, num_classes: int | None = None) -> torch.nn.Module:
     """A frozen model for a method that needs one (Attentive-CutMix's CNN, TokenMix's teacher, an external
-    attention provider). ``spec`` is an ``nn.Module`` or a dict ``{"model": <timm name or alias>, "checkpoint":
-    <path to a tensor dict>}``; ``"checkpoint": None`` with ``"allow_random": True`` keeps random weights (benchmarks
-    and tests only: the method then runs at its true cost but its labels carry no knowledge)."""
+    attention provider). ``spec`` is an ``nn.Module``; a path (a hand-off ``backbone.pth`` or a released checkpoint
+    in any layout ``python -m pretrain.import_weights`` reads, its backbone found from its keys); or a dict
+    ``{"model": <timm name or alias>, "checkpoint": <such a path>}``. ``"checkpoint": None`` with ``"allow_random":
+    True`` keeps random weights (benchmarks and tests only: the method then runs at its true cost but its labels carry
+    no knowledge)."""
+    from pretrain import import_weights as W
+
     if isinstance(spec, torch.nn.Module):
         model = spec
+    elif isinstance(spec, (str, Path)):
+        model = W.load_model(spec)[0]
     else:
         if not isinstance(spec, dict) or "model" not in spec:
-            raise ValueError(f"expected a module or {{'model': name, 'checkpoint': path}}, got {spec!r}")
+            raise ValueError(f"expected a module, a checkpoint path or {{'model': name, 'checkpoint': path}}, got "
+                             f"{spec!r}")
         unknown = set(spec) - {"model", "checkpoint", "allow_random", "num_classes"}
         if unknown:
             raise ValueError(f"unknown keys {sorted(unknown)} in frozen model spec; valid: model, checkpoint, "
@@ -251,11 +274,11 @@ def frozen_model(spec, num_classes: int | None = None) -> torch.nn.Module:
         model = timm.create_model(resolve_name(spec["model"]), pretrained=False, **kwargs)
         ckpt = spec.get("checkpoint")
         if ckpt is None and not spec.get("allow_random"):
-            raise ValueError(f"frozen model {spec['model']!r} needs a 'checkpoint' (a state dict saved with "
-                             "torch.save); set allow_random=True only for benchmarks")
+            raise ValueError(f"frozen model {spec['model']!r} needs a 'checkpoint' (a hand-off or a released "
+                             "checkpoint); set allow_random=True only for benchmarks")
         if ckpt is not None:
             from pretrain.checkpoint import load_state_dict_exact
-            load_state_dict_exact(model, torch.load(ckpt, map_location="cpu", weights_only=True), source=str(ckpt))
+            load_state_dict_exact(model, W.release_state_dict(ckpt), source=str(ckpt))
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

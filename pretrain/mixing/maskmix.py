@@ -37,6 +37,17 @@ class MaskMix(SwitchMixer):
             raise ValueError(f"MaskMix scale must be >= 1 (paper: 1, 2, 4, 7), got {scale}")
         self.scale, self.patch_size, self.beta, self.maskmix_prob = scale, patch_size, beta, maskmix_prob
 
+    @classmethod
+    def check_geometry(cls, img_size, token_stride: int, **options) -> None:
+        scale = options.get("scale", cls.default("scale"))
+        p = options.get("patch_size", token_stride)
+        H, W = img_size
+        if H % (scale * p) or W % (scale * p):
+            valid = [s for s in range(1, min(H, W) // p + 1) if H % (s * p) == 0 and W % (s * p) == 0]
+            raise ValueError(f"{cls.name}: scale {scale} x token stride {p} = {scale * p}-px cells do not divide the "
+                             f"{H}x{W} image; valid scales for this model and size: {', '.join(map(str, valid))} "
+                             f"(set method_kwargs.{cls.name}.scale)")
+
     @property
     def cell(self) -> int:
         return self.scale * self.patch_size

@@ -18,6 +18,7 @@ Deliberate differences from the official code:
 """
 
 import math
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -80,14 +81,27 @@ class TokenMix(Mixer):
                  tokenmix_prob: float = 0.5, mixup_alpha: float = 0.8):
         super().__init__(num_classes, smoothing, prob)
         if teacher is None:
-            raise ValueError("tokenmix needs a frozen teacher: teacher={'model': <timm name>, 'checkpoint': <path>} "
-                             "(or an nn.Module)")
+            raise ValueError("tokenmix needs a frozen teacher: a checkpoint path (hand-off or release), "
+                             "{'model': <timm name>, 'checkpoint': <path>} or an nn.Module")
         if mask_type not in ("block", "random"):
             raise ValueError(f"mask_type must be 'block' or 'random', got {mask_type!r}")
         self.teacher = teacher
         self._teacher = frozen_model(teacher, num_classes)
         self.patch_size, self.mask_type, self.mix_fraction = patch_size, mask_type, mix_fraction
         self.tokenmix_prob, self.mixup_alpha = tokenmix_prob, mixup_alpha
+
+    @classmethod
+    def check_geometry(cls, img_size, token_stride: int, **options) -> None:
+        p = options.get("patch_size", token_stride)
+        if img_size[0] % p or img_size[1] % p:
+            raise ValueError(f"tokenmix: patch size {p} must divide the {img_size[0]}x{img_size[1]} image")
+        teacher = options.get("teacher")
+        if teacher is None:
+            raise ValueError("tokenmix needs a frozen teacher: set method_kwargs.tokenmix.teacher to a checkpoint file "
+                             "(a hand-off backbone.pth or a release in any layout pretrain.import_weights reads), e.g. "
+                             "--set method_kwargs.tokenmix.teacher=FILE, or run_all --teacher FILE")
+        if isinstance(teacher, (str, Path)) and not Path(teacher).is_file():
+            raise FileNotFoundError(f"tokenmix teacher {teacher} not found")
 
     def mix(self, x, y, generator) -> MixBatch:
         if not coin(generator, self.tokenmix_prob):

@@ -10,13 +10,16 @@ from __future__ import annotations
 import timm
 import torch.nn as nn
 
-from . import ca_swin, pvt  # noqa: F401  (registers pvt_* and ca_swin_* with timm)
+from . import ca_swin, deit14, pvt  # noqa: F401  (registers pvt_*, ca_swin_*, deit_*_patch14_224 with timm)
 from .attention import AttentionTap, QKTap, attach_tap, forward_with_attention
 
 ALIASES: dict[str, str] = {
     "deit_t": "deit_tiny_patch16_224",
     "deit_s": "deit_small_patch16_224",
     "deit_b": "deit_base_patch16_224",
+    "deit_t14": "deit_tiny_patch14_224",  # MixPro's released models (4x4 MaskMix cells of 56 px at 224)
+    "deit_s14": "deit_small_patch14_224",
+    "deit_b14": "deit_base_patch14_224",
     "pvt_t": "pvt_tiny",
     "pvt_s": "pvt_small",
     "pvt_m": "pvt_medium",
@@ -26,8 +29,9 @@ ALIASES: dict[str, str] = {
     "xcit_s12": "xcit_small_12_p16_224",
     "ca_swin_t": "ca_swin_tiny_patch4_window7_224",
 }
-FAMILY = {"deit_t": "deit", "deit_s": "deit", "deit_b": "deit", "pvt_t": "pvt", "pvt_s": "pvt", "pvt_m": "pvt",
-          "pvt_l": "pvt", "cait_xxs24": "cait", "xcit_t12": "xcit", "xcit_s12": "xcit", "ca_swin_t": "ca_swin"}
+FAMILY = {"deit_t": "deit", "deit_s": "deit", "deit_b": "deit", "deit_t14": "deit", "deit_s14": "deit",
+          "deit_b14": "deit", "pvt_t": "pvt", "pvt_s": "pvt", "pvt_m": "pvt", "pvt_l": "pvt", "cait_xxs24": "cait",
+          "xcit_t12": "xcit", "xcit_s12": "xcit", "ca_swin_t": "ca_swin"}
 
 
 def resolve_name(name: str) -> str:

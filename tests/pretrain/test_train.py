@@ -67,16 +67,44 @@ def test_resume_is_exact(tiny_data, tmp_path):
         _run(tmp_path / "cut", tiny_data, method="transmix", resume=True)
 
 
-def test_two_processes_stay_in_sync(tiny_data, tmp_path):
-    env = {**os.environ, "DATA_ROOT": str(tiny_data), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m",
-           "pretrain.train", "--config", CFG, "--profile", "tiny", "--method", "transmix", "--out",
-           str(tmp_path / "ddp"), "--set", "epochs=1"]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (row,) = [json.loads(ln) for ln in (tmp_path / "ddp/metrics.jsonl").read_text().splitlines()]
+def _free_port() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+def test_two_processes_two_nodes_and_slurm_give_the_same_weights(tiny_data, tmp_path):
+    """tools/dist_train.sh on one node with 2 processes, on two 'nodes' of 1 (NNODES / NODE_RANK / MASTER_ADDR /
+    PORT, as OpenMMLab's launcher), and two SLURM tasks (--launcher slurm, srun's variables): bit-identical weights."""
+    args = ["--config", CFG, "--profile", "tiny", "--method", "transmix", "--set", "epochs=1"]
+    env = {**os.environ, "DATA_ROOT": str(tiny_data), "OMP_NUM_THREADS": "1", "PYTHON": sys.executable,
+           "MASTER_ADDR": "127.0.0.1"}
+    launcher = os.path.join(REPO, "tools/dist_train.sh")
+    one = subprocess.run([launcher, "2", *args, "--out", str(tmp_path / "one")], cwd=REPO, capture_output=True,
+                         text=True, timeout=600, env={**env, "PORT": _free_port()})
+    assert one.returncode == 0, one.stderr[-3000:]
+    (row,) = [json.loads(ln) for ln in (tmp_path / "one/metrics.jsonl").read_text().splitlines()]
     assert row["world_size"] == 2 and row["in_sync"] is True and row["val_images"] == 40
-    assert (tmp_path / "ddp/backbone.pth").exists()
+    port = _free_port()
+    nodes = [subprocess.Popen([launcher, "1", *args, "--out", str(tmp_path / "two")], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**env, "NNODES": "2", "NODE_RANK": str(r), "PORT": port}) for r in (0, 1)]
+    port = _free_port()
+    tasks = [subprocess.Popen([sys.executable, "-m", "pretrain.train", *args, "--out", str(tmp_path / "slurm"),
+                               "--launcher", "slurm"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env={**env, "SLURM_PROCID": str(r), "SLURM_NTASKS": "2", "SLURM_LOCALID": "0",
+                                              "SLURM_NODELIST": "127.0.0.1", "MASTER_PORT": port})
+             for r in (0, 1)]
+    for p in nodes + tasks:
+        out, _ = p.communicate(timeout=600)
+        assert p.returncode == 0, out[-3000:]
+    ref = _weights(tmp_path / "one/backbone.pth")
+    for other in ("two", "slurm"):
+        got = _weights(tmp_path / other / "backbone.pth")
+        assert all(torch.equal(ref[k], got[k]) for k in ref), other
+        assert json.loads((tmp_path / other / "metrics.jsonl").read_text().splitlines()[0])["world_size"] == 2
 
 
 def test_unreadable_image_is_named_or_skipped(tiny_data, tmp_path):
@@ -122,3 +150,44 @@ def test_unknown_method_alias_and_key(tiny_data, tmp_path):
         _run(tmp_path / "k", tiny_data, set={"warmup_epoch": 3})
     with pytest.raises(KeyError, match="deit_s"):
         _run(tmp_path / "a", tiny_data, set={"model": "deit_q"})
+
+
+def test_damaged_latest_checkpoint_falls_back_to_the_previous(tiny_data, tmp_path):
+    """The epoch-2 checkpoint truncated (as by a full disk): --resume names it, resumes from the epoch-1 one kept
+    beside it, and ends with the same weights as the uninterrupted run."""
+    _run(tmp_path / "full", tiny_data, method="deit", set={"epochs": 3})
+    _run(tmp_path / "cut", tiny_data, method="deit", set={"epochs": 3}, stop_after=2)
+    ck = tmp_path / "cut/checkpoint.pth"
+    assert (tmp_path / "cut/checkpoint.prev.pth").exists()
+    ck.write_bytes(ck.read_bytes()[:5000])
+    _run(tmp_path / "cut", tiny_data, method="deit", set={"epochs": 3}, resume=True)
+    log = (tmp_path / "cut/train.log").read_text()
+    assert "checkpoint.pth is unreadable" in log and "resumed from" in log and "checkpoint.prev.pth at epoch 1" in log
+    a, b = _weights(tmp_path / "full/backbone.pth"), _weights(tmp_path / "cut/backbone.pth")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_one_owner_per_run_directory(tiny_data, tmp_path):
+    import socket
+
+    from pretrain.checkpoint import RunLock
+
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".lock").write_text(json.dumps({"host": socket.gethostname(), "pid": holder.pid, "started": "t0"}))
+        with pytest.raises(RuntimeError, match=rf"in use by another pretraining: pid {holder.pid} on this host"):
+            _run(out, tiny_data)
+        (out / ".lock").write_text(json.dumps({"host": "node17", "pid": 1, "started": "t0"}))
+        with pytest.raises(RuntimeError, match="pid 1 on host node17.*remove"):
+            _run(out, tiny_data)
+    finally:
+        holder.kill()
+        holder.wait()
+    # a lock left by a dead process on this host does not block the run (nor a resume)
+    (out / ".lock").write_text(json.dumps({"host": socket.gethostname(), "pid": holder.pid, "started": "t0"}))
+    _run(out, tiny_data, method="deit")
+    assert not (out / ".lock").exists() and (out / "backbone.pth").exists()
+    with RunLock(out, "x"), pytest.raises(RuntimeError, match="in use"), RunLock(out, "y"):
+        pass

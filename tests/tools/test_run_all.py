@@ -100,3 +100,40 @@ def test_failed_stage_keeps_the_others(tiny_data, tmp_path):
     assert proc.returncode == 1 and "FAILED pretrain deit seed0" in proc.stdout
     assert "skip det_maskrcnn deit seed0" in proc.stdout
     assert "unreadable image" in (out / "pvt_t/deit/seed0/pretrain/stage.log").read_text()
+
+
+def test_run_all_evaluates_a_released_checkpoint(tiny_data, tmp_path):
+    """``--weights deit=FILE``: the timm-layout file of a DeiT-T is imported instead of pretrained, every evaluation
+    stage runs on it, and the report marks the row as external with the file's sha256."""
+    import torch
+
+    from configs.datasets import imagenet_classes
+    from pretrain.checkpoint import sha256_file
+    from pretrain.models import create_backbone
+
+    n = len(imagenet_classes(tiny_data / "imagenet"))
+    torch.manual_seed(0)
+    sd = create_backbone("deit_t", img_size=32, patch_size=8, num_classes=n).state_dict()
+    torch.save({"state_dict": sd, "epoch": 1}, tmp_path / "released.pth.tar")  # timm train.py's container
+    out = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "tools.run_all", "deit_t", "--profile", "tiny", "--methods", "deit", "--data-root",
+           str(tiny_data), "--out", str(out), "--jobs", "2"]
+    bad = subprocess.run(cmd + ["--weights", "transmix=" + str(tmp_path / "released.pth.tar")], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "not in --methods" in bad.stderr and not out.exists()
+    proc = subprocess.run(cmd + ["--weights", "deit=" + str(tmp_path / "released.pth.tar")], cwd=REPO,
+                          capture_output=True, text=True, timeout=900, env={**os.environ, "OMP_NUM_THREADS": "2"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "stage 1/4: import deit seed0" in proc.stdout and "pretrain deit" not in proc.stdout
+    run = out / "deit_t/deit/seed0"
+    meta = json.loads((run / "pretrain/backbone.json").read_text())
+    assert meta["method"] == "external:deit" and meta["source_sha256"] == sha256_file(tmp_path / "released.pth.tar")
+    for stage in ("transfer/seg_linear", "transfer/seg_segmenter"):
+        assert json.loads((run / stage / "results.json").read_text())["backbone_sha256"] == meta["sha256"]
+    rob = json.loads((run / "robustness/results.json").read_text())
+    assert rob["inputs"]["backbone_sha256"] == meta["sha256"]
+    md = (out / "deit_t/report/report.md").read_text()
+    clean = rob["clean_top1"]
+    row = next(ln for ln in md.splitlines() if ln.startswith("| deit (external) |") and "%" not in ln)
+    assert f"| {clean:.1f} |" in row  # top-1 from the robustness stage's clean evaluation
+    assert f"released checkpoint released.pth.tar (sha256 {meta['source_sha256']})" in md
