@@ -31,13 +31,17 @@ def atomic_write_json(path, obj) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=False, default=str) + "\n").encode())
 
 
-def atomic_torch_save(obj, path) -> None:
+def atomic_torch_save(obj, path, keep_previous: bool = False) -> None:
+    """``torch.save`` to a temporary file, then renamed over ``path``. ``keep_previous``: the file it replaces is kept
+    as ``<name>.prev<suffix>`` (training checkpoints: a latest one damaged later leaves the one before it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        if keep_previous and path.exists():
+            os.replace(path, previous_path(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -115,23 +119,6 @@ def load_backbone(path, **overrides):
 def previous_path(path) -> Path:
     path = Path(path)
     return path.with_name(path.stem + ".prev" + path.suffix)
-
-
-def save_keeping_previous(obj, path) -> None:
-    """Write ``path`` atomically and keep the checkpoint it replaces as ``<name>.prev<suffix>``: a latest checkpoint
-    damaged later (a full disk, a node lost mid-copy) leaves the one before it to resume from."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        if path.exists():
-            os.replace(path, previous_path(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_latest_good(path, log=None) -> tuple[dict, Path]:

@@ -20,7 +20,8 @@ DEFAULTS: dict = {
     "dataset": "imagenet",  # a folder under the data root (configs/datasets.py)
     "data_root": None,  # None: $DATA_ROOT or data/synthetic-demo
     "train_per_class": None,  # cap on training images per class (None: all)
-    "batch_size": 1024,  # global batch (split over processes)
+    "batch_size": 1024,  # global batch: micro_batch x processes x accumulation steps, on any process count
+    "micro_batch": None,  # images per process per forward (None: batch_size / processes, no accumulation)
     "lr": 1e-3,  # at base_batch, scaled linearly with batch_size
     "base_batch": 1024,
     "min_lr": 1e-5,

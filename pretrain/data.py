@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import random
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
 from torchvision.datasets import ImageFolder
@@ -88,41 +86,13 @@ def build_datasets(cfg: dict, run_dir: Path):
     return train, val, classes
 
 
-def _seed_worker(worker_id: int) -> None:
-    s = torch.initial_seed() % 2**32  # set by the DataLoader from its generator: deterministic per epoch
-    np.random.seed(s)
-    random.seed(s)
+def train_loader(ds, cfg: dict, layout, seed: int, epoch: int, start_step: int = 0):
+    """This process's micro-batches of ``epoch`` from optimizer step ``start_step`` on; images, order and every
+    augmentation draw keyed by their global position (pretrain/distributed.py), whatever the process layout."""
+    from pretrain.distributed import KeyedDataset, MicroBatchSampler
 
-
-class EpochSampler(torch.utils.data.Sampler):
-    """Shuffled, rank-sharded indices from ``(seed, epoch)`` only, dropping the tail so every rank sees the same
-    number of full batches (the state of a run at an epoch boundary is then just ``epoch``)."""
-
-    def __init__(self, n: int, batch_per_rank: int, rank: int, world: int, seed: int):
-        self.n, self.b, self.rank, self.world, self.seed = n, batch_per_rank, rank, world, seed
-        self.epoch = 0
-        self.steps = n // (batch_per_rank * world)
-        if self.steps == 0:
-            raise ValueError(f"{n} training images are fewer than one global batch ({batch_per_rank * world})")
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __iter__(self):
-        g = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
-        perm = torch.randperm(self.n, generator=g)[: self.steps * self.b * self.world]
-        return iter(perm[self.rank::self.world].tolist())
-
-    def __len__(self):
-        return self.steps * self.b
-
-
-def train_loader(ds, cfg: dict, batch_per_rank: int, rank: int, world: int, seed: int, epoch: int):
-    sampler = EpochSampler(len(ds), batch_per_rank, rank, world, seed)
-    sampler.set_epoch(epoch)
-    gen = torch.Generator().manual_seed(seed * 7919 + epoch * 104729 + rank)
-    return torch.utils.data.DataLoader(ds, batch_size=batch_per_rank, sampler=sampler, drop_last=True,
-                                       num_workers=cfg["workers"], worker_init_fn=_seed_worker, generator=gen,
+    sampler = MicroBatchSampler(len(ds), layout, seed, epoch, start_step)
+    return torch.utils.data.DataLoader(KeyedDataset(ds), batch_sampler=sampler, num_workers=cfg["workers"],
                                        pin_memory=torch.cuda.is_available(), persistent_workers=False)
 
 

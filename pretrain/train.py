@@ -39,11 +39,11 @@ from pretrain.checkpoint import (
     atomic_write_json,
     load_latest_good,
     previous_path,
-    save_keeping_previous,
     sha256_file,
 )
 from pretrain.config import load_config
 from pretrain.data import build_datasets, count_bad, eval_loader, train_loader
+from pretrain.distributed import Layout, init_distributed, key, seed_everything
 from pretrain.mixing import MIXERS, create_mixer
 from pretrain.models import ALIASES, attach_tap, create_backbone, resolve_name, token_stride
 
@@ -56,42 +56,6 @@ class NonFiniteLossError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------------------ setup helpers
-
-
-def slurm_environment() -> None:
-    """Under ``srun`` (``tools/slurm_train.sh``, one task per GPU) translate SLURM's variables into torch's, as
-    MMEngine's ``slurm`` launcher does: rank, world size, local rank, and the first node of the job as master."""
-    if "SLURM_PROCID" not in os.environ or "RANK" in os.environ:
-        return
-    os.environ["RANK"] = os.environ["SLURM_PROCID"]
-    os.environ["WORLD_SIZE"] = os.environ.get("SLURM_NTASKS", "1")
-    os.environ["LOCAL_RANK"] = os.environ.get("SLURM_LOCALID", "0")
-    if "MASTER_ADDR" not in os.environ:
-        nodes = os.environ.get("SLURM_NODELIST", "127.0.0.1")
-        try:
-            first = subprocess.run(["scontrol", "show", "hostname", nodes], capture_output=True, text=True,
-                                   check=True).stdout.split()[0]
-        except (OSError, subprocess.CalledProcessError, IndexError):
-            first = nodes.split(",")[0]
-        os.environ["MASTER_ADDR"] = first
-    os.environ.setdefault("MASTER_PORT", os.environ.get("PORT", "29500"))
-
-
-def init_distributed(device: str | None = None, launcher: str = "pytorch"):
-    """``(rank, world, device)`` from torchrun's environment (``launcher='pytorch'``) or SLURM's (``'slurm'``);
-    a single process without either."""
-    if launcher == "slurm":
-        slurm_environment()
-    world, rank, local = (int(os.environ.get(k, d)) for k, d in (("WORLD_SIZE", 1), ("RANK", 0), ("LOCAL_RANK", 0)))
-    if device:
-        dev = torch.device(device)
-    else:
-        dev = torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")
-    if dev.type == "cuda":
-        torch.cuda.set_device(dev)
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    return rank, world, dev
 
 
 def setup_logging(run_dir: Path, rank: int) -> None:
@@ -158,21 +122,6 @@ def use_flag(value, device: torch.device) -> bool:
     return device.type == "cuda" if value == "auto" else bool(value)
 
 
-def rng_state(mix_gen: torch.Generator) -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "mix": mix_gen.get_state()}
-
-
-def set_rng_state(state: dict, mix_gen: torch.Generator) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
-    if state["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-    mix_gen.set_state(state["mix"])
-
-
 def gather(obj, world: int) -> list:
     if world == 1:
         return [obj]
@@ -184,59 +133,78 @@ def gather(obj, world: int) -> list:
 # --------------------------------------------------------------------------------------------- train and eval
 
 
-def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, mix_gen, epoch, cfg, state, device,
-                    autocast, rank, scaler=None) -> dict:
+def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, layout: Layout, seed: int, epoch: int,
+                    cfg, state, device, autocast, rank, scaler=None, stop=None) -> dict:
+    """Optimizer steps ``state['step']`` .. end of epoch, each over ``layout.accum`` micro-batches whose mixing and
+    model randomness are keyed by their global index. ``stop()`` true after a step ends the epoch early (a signal):
+    ``state['step']`` then says where to resume."""
     from tqdm import tqdm
 
     model.train()
-    steps = len(loader) if cfg["max_steps_per_epoch"] is None else min(len(loader), cfg["max_steps_per_epoch"])
-    loss_sum, n_seen, t0 = torch.zeros((), device=device), 0, time.perf_counter()
-    bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{cfg['epochs']}", disable=rank != 0, mininterval=5,
-               dynamic_ncols=True, file=sys.stderr)
+    steps = len(loader) // layout.accum + state["step"]  # the loader starts at state['step']
+    if cfg["max_steps_per_epoch"] is not None:
+        steps = min(steps, cfg["max_steps_per_epoch"])
+    loss_sum, n_seen, t0, start = torch.zeros((), device=device), 0, time.perf_counter(), state["step"]
+    bar = tqdm(total=steps, initial=start, desc=f"epoch {epoch + 1}/{cfg['epochs']}", disable=rank != 0,
+               mininterval=5, dynamic_ncols=True, file=sys.stderr)
     params = [p for g in opt.param_groups for p in g["params"]]
-    for step, (x, y) in enumerate(loader):
-        if step >= steps:
-            break
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if use_flag(cfg["channels_last"], device):
-            x = x.contiguous(memory_format=torch.channels_last)
-        batch = mixer(x, y, mix_gen)
-        with autocast():
-            logits = model(batch.x)
-        attn, grid = (tap.attention(), tap.grid) if tap is not None else (None, None)
-        target = mixer.targets(batch, logits=logits, attn=attn, grid=grid,
-                               progress=(epoch + step / steps) / cfg["epochs"])
-        loss = criterion(logits.float(), target)
-        if not torch.isfinite(loss):
-            raise NonFiniteLossError(
-                f"loss is {float(loss)} at epoch {epoch + 1}, step {step + 1}: training stopped; the last good "
-                f"checkpoint (end of epoch {epoch}) is kept. Lower lr, enable clip_grad or check the data.")
+    micro = iter(loader)
+    for step in range(start, steps):
         opt.zero_grad(set_to_none=True)
-        if scaler is not None:  # fp16: scaled loss, gradients unscaled before clipping, steps skipped on overflow
-            scaler.scale(loss).backward()
+        for a in range(layout.accum):
+            x, y = next(micro)
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            if use_flag(cfg["channels_last"], device):
+                x = x.contiguous(memory_format=torch.channels_last)
+            g = layout.micro_index(step, a)
+            seed_everything(key(seed, epoch, "model", g))  # drop path, dropout: the same for this micro-batch anywhere
+            batch = mixer(x, y, torch.Generator().manual_seed(key(seed, epoch, "mix", g)))
+            last = a == layout.accum - 1
+            with (contextlib.nullcontext() if last or not hasattr(model, "no_sync") else model.no_sync()):
+                with autocast():
+                    logits = model(batch.x)
+                attn, grid = (tap.attention(), tap.grid) if tap is not None else (None, None)
+                target = mixer.targets(batch, logits=logits, attn=attn, grid=grid,
+                                       progress=(epoch + step / steps) / cfg["epochs"])
+                loss = criterion(logits.float(), target)
+                if not torch.isfinite(loss):
+                    raise NonFiniteLossError(
+                        f"loss is {float(loss)} at epoch {epoch + 1}, step {step + 1}: training stopped; the last "
+                        f"good checkpoint is kept. Lower lr, enable clip_grad or check the data.")
+                scaled = loss / layout.accum  # the mean over micro-batches, as DDP's mean over processes
+                (scaler.scale(scaled) if scaler is not None else scaled).backward()
+            loss_sum += loss.detach() / layout.accum
+            n_seen += x.shape[0]
+        if scaler is not None:  # fp16: gradients unscaled before clipping, steps skipped on overflow
             if cfg["clip_grad"]:
                 scaler.unscale_(opt)
                 torch.nn.utils.clip_grad_norm_(params, cfg["clip_grad"])
             scaler.step(opt)
             scaler.update()
         else:
-            loss.backward()
             if cfg["clip_grad"]:
                 torch.nn.utils.clip_grad_norm_(params, cfg["clip_grad"])
             opt.step()
         state["num_updates"] += 1
+        state["step"] = step + 1
         sched.step_update(num_updates=state["num_updates"])
         if ema is not None:
             ema.update(model, step=state["num_updates"])
-        loss_sum += loss.detach()
-        n_seen += x.shape[0]
         bar.update(1)
         if step % 10 == 0:
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}", lr=f"{opt.param_groups[0]['lr']:.2e}")
+        if stop is not None and state["step"] < steps and stop():
+            break
     bar.close()
-    sched.step(epoch + 1)
+    if dist.is_initialized():  # the logged loss is the mean over every process's micro-batches
+        dist.all_reduce(loss_sum)
+        loss_sum /= dist.get_world_size()
+    done = state["step"] >= steps
+    if done:
+        sched.step(epoch + 1)
     elapsed = time.perf_counter() - t0
-    return {"loss": float(loss_sum) / max(steps, 1), "train_images": n_seen, "train_seconds": elapsed}
+    return {"loss": float(loss_sum) / max(state["step"] - start, 1), "train_images": n_seen,
+            "train_seconds": elapsed, "finished": done}
 
 
 @torch.no_grad()
@@ -266,6 +234,34 @@ def params_in_sync(model, world: int) -> bool:
     return all(torch.equal(v, vecs[0]) for v in vecs)
 
 
+class Preemption:
+    """SIGTERM / SIGUSR1 (what SLURM sends before a time limit or a preemption) ask the loop to stop after the current
+    optimizer step; with several processes they agree on the step (any one asked: all stop)."""
+
+    def __init__(self, world: int):
+        import signal
+        import threading
+
+        self.world, self.signal_name, self._flag = world, None, False
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGUSR1):
+                signal.signal(sig, self._handler)
+
+    def _handler(self, signum, _frame):
+        import signal
+
+        self._flag, self.signal_name = True, signal.Signals(signum).name
+
+    def requested(self) -> bool:
+        if self.world == 1:
+            return self._flag
+        flag = torch.tensor([float(self._flag)])
+        dist.all_reduce(flag)
+        if flag.item() > 0 and self.signal_name is None:
+            self.signal_name = "a signal to another process"
+        return flag.item() > 0
+
+
 # ----------------------------------------------------------------------------------------------------- run
 
 
@@ -292,8 +288,7 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
         cfg["compile"] = compile_model
     if cfg["model"] not in ALIASES:
         raise KeyError(f"unknown backbone alias {cfg['model']!r}; valid: {', '.join(ALIASES)}")
-    if cfg["batch_size"] % (2 * world):
-        raise ValueError(f"batch_size {cfg['batch_size']} must split into even per-process batches over {world}")
+    layout = Layout.resolve(cfg["batch_size"], cfg["micro_batch"], world, rank)  # refuses a split that does not add up
     check_method(cfg, method)
     run_cfg = {"config": cfg, "method": method, "seed": seed, "world_size": world}
     ckpt_path = run_dir / "checkpoint.pth"
@@ -314,7 +309,6 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     mixer = build_mixer(cfg, method, model, num_classes).to(dev)
     tap = attach_tap(model, mixer.attn_source) if mixer.needs_attn and mixer.attn_source != "external" else None
     criterion = mixer.criterion()
-    batch_per_rank = cfg["batch_size"] // world
     lr = cfg["lr"] * cfg["batch_size"] / cfg["base_batch"]
     import timm.optim
     import timm.scheduler
@@ -324,7 +318,7 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
                                          eps=cfg["opt_eps"])
     if mixer.parameters():
         opt.add_param_group({"params": mixer.parameters(), "weight_decay": 0.0, "lr": lr})
-    steps = len(train_loader(train_ds, cfg, batch_per_rank, rank, world, seed, 0))
+    steps = len(train_ds) // layout.global_batch
     if cfg["max_steps_per_epoch"] is not None:
         steps = min(steps, cfg["max_steps_per_epoch"])
     sched, _ = timm.scheduler.create_scheduler_v2(
@@ -344,8 +338,7 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     def autocast():
         return torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
 
-    mix_gen = torch.Generator().manual_seed(seed * 1000 + rank)
-    state = {"epoch": 0, "num_updates": 0}
+    state = {"epoch": 0, "step": 0, "num_updates": 0}  # step: optimizer steps done in the current epoch
 
     # resume ------------------------------------------------------------------------------------------------------
     if resume and (ckpt_path.exists() or previous_path(ckpt_path).exists()):
@@ -363,8 +356,8 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
         for p, v in zip(mixer.parameters(), ck["mixer"]):
             p.data.copy_(v)
         state = dict(ck["state"])
-        set_rng_state(ck["rng"][rank], mix_gen)
-        log.info("resumed from %s at epoch %d", ckpt_path, state["epoch"])
+        log.info("resumed from %s at epoch %d%s", ckpt_path, state["epoch"],
+                 f", step {state['step']}" if state["step"] else "")
         ckpt_path = run_dir / "checkpoint.pth"
     metrics_path = run_dir / "metrics.jsonl"
     if rank == 0:
@@ -375,14 +368,32 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     log.info("%s (%s), method %s %r, seed %d, %d classes, %d train / %d val images, global batch %d on %d x %s, "
              "lr %.2e, precision %s", cfg["model"], resolve_name(cfg["model"]), method, mixer, seed, num_classes,
              len(train_ds), len(val_ds), cfg["batch_size"], world, dev, lr, precision)
+    log.info("global batch %d = micro-batch %d x %d process(es) x %d accumulation step(s)", layout.global_batch,
+             layout.micro_batch, world, layout.accum)
+    preempt = Preemption(world)
+
+    def save(tag: str) -> None:
+        if rank == 0:
+            atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                               "scheduler": sched.state_dict(), "ema": ema.state_dict() if ema else None,
+                               "scaler": scaler.state_dict() if scaler else None,
+                               "mixer": [p.detach().cpu() for p in mixer.parameters()], "state": dict(state),
+                               "config_hash": config_hash(run_cfg), "run_cfg": run_cfg, "written": tag},
+                              ckpt_path, keep_previous=True)
 
     # epochs ------------------------------------------------------------------------------------------------------
     val_dl = eval_loader(val_ds, cfg, rank, world)
     ev = None
     for epoch in range(state["epoch"], cfg["epochs"]):
-        loader = train_loader(train_ds, cfg, batch_per_rank, rank, world, seed, epoch)
-        tr = train_one_epoch(train_model, tap, mixer, criterion, opt, sched, ema, loader, mix_gen, epoch, cfg, state,
-                             dev, autocast, rank, scaler)
+        loader = train_loader(train_ds, cfg, layout, seed, epoch, state["step"])
+        tr = train_one_epoch(train_model, tap, mixer, criterion, opt, sched, ema, loader, layout, seed, epoch, cfg,
+                             state, dev, autocast, rank, scaler, stop=preempt.requested)
+        if not tr["finished"]:  # SIGTERM / SIGUSR1 (a time limit, a preemption): exact mid-epoch checkpoint, then out
+            save(f"signal, epoch {epoch + 1} step {state['step']}")
+            log.info("stopped by %s at epoch %d, step %d: checkpoint written; continue with --resume",
+                     preempt.signal_name, epoch + 1, state["step"])
+            return {"preempted_at": {"epoch": epoch, "step": state["step"]}}
+        state["step"] = 0
         ev = evaluate(model, val_dl, dev, autocast, world)
         in_sync = params_in_sync(model, world)
         state["epoch"] = epoch + 1
@@ -391,14 +402,8 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
                "in_sync": in_sync, "bad_images": count_bad(run_dir / "bad_images.txt")}
         if ema is not None:
             row["ema_top1"] = evaluate(ema.module, val_dl, dev, autocast, world)["top1"]
-        rngs = gather(rng_state(mix_gen), world)  # last: nothing may draw from the RNGs between here and resume
+        save(f"end of epoch {epoch + 1}")
         if rank == 0:
-            save_keeping_previous({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                               "scheduler": sched.state_dict(), "ema": ema.state_dict() if ema else None,
-                               "scaler": scaler.state_dict() if scaler else None,
-                               "mixer": [p.detach().cpu() for p in mixer.parameters()],
-                               "state": dict(state), "rng": rngs, "config_hash": config_hash(run_cfg),
-                               "run_cfg": run_cfg}, ckpt_path)
             with open(metrics_path, "a") as f:
                 f.write(json.dumps(row) + "\n")
             log.info("epoch %d/%d: loss %.4f, top-1 %.2f, top-5 %.2f, %.1f images/s%s", epoch + 1, cfg["epochs"],

@@ -87,6 +87,9 @@ class TokenMix(Mixer):
             raise ValueError(f"mask_type must be 'block' or 'random', got {mask_type!r}")
         self.teacher = teacher
         self._teacher = frozen_model(teacher, num_classes)
+        if getattr(self._teacher.get_classifier(), "weight", None) is None:
+            raise ValueError(f"tokenmix teacher {teacher!r} has no classifier head (a self-supervised backbone such as "
+                             "DINO's?): its class-activation maps need one")
         self.patch_size, self.mask_type, self.mix_fraction = patch_size, mask_type, mix_fraction
         self.tokenmix_prob, self.mixup_alpha = tokenmix_prob, mixup_alpha
 

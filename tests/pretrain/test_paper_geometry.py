@@ -11,6 +11,7 @@ import timm
 import torch
 
 from pretrain.config import load_config
+from pretrain.distributed import Layout
 from pretrain.mixing import MIXERS
 from pretrain.models import ALIASES, attach_tap
 from pretrain.train import build_mixer, build_model, check_method, train_one_epoch
@@ -54,9 +55,9 @@ def paper_steps(alias: str, method: str, steps: int, teacher_file) -> list[float
         losses.append(float(loss))
         return loss
 
-    state = {"epoch": 0, "num_updates": 0}
-    train_one_epoch(model, tap, mixer, criterion, opt, sched, None, data, gen, 0, cfg, state, torch.device("cpu"),
-                    contextlib.nullcontext, 0)
+    state = {"epoch": 0, "step": 0, "num_updates": 0}
+    train_one_epoch(model, tap, mixer, criterion, opt, sched, None, data, Layout.resolve(2, None, 1, 0), 0, 0, cfg,
+                    state, torch.device("cpu"), contextlib.nullcontext, 0)
     assert state["num_updates"] == steps
     return losses
 
