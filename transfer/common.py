@@ -72,3 +72,40 @@ def finish(out: Path, result: dict, backbone: str | Path, cfg) -> dict:
 
 def last_checkpoint(work_dir: Path) -> bool:
     return (work_dir / "last_checkpoint").exists()
+
+
+def world_size(launcher: str) -> int:
+    """Processes of this run: torchrun's ``WORLD_SIZE`` (``pytorch``), srun's ``SLURM_NTASKS`` (``slurm``), else 1."""
+    if launcher == "pytorch":
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    if launcher == "slurm":
+        return int(os.environ.get("SLURM_NTASKS", "1"))
+    return 1
+
+
+def apply_global_batch(cfg, launcher: str) -> int:
+    """Keep the recipe's global batch (``global_batch_size`` in the paper configs: 16, the papers' 8 GPUs x 2) on any
+    process count: per-process batch x processes x MMEngine's ``accumulative_counts`` must equal it, or this refuses
+    with the numbers. MMEngine counts every accumulated iteration, so the iteration-based loop length, intervals and
+    schedules are stretched by the accumulation: the optimizer steps and the lr schedule stay the recipe's.
+    Returns the accumulation count."""
+    glob = cfg.get("global_batch_size")
+    if not glob:
+        return 1
+    world, per = world_size(launcher), cfg.train_dataloader.batch_size
+    if glob % (per * world):
+        raise ValueError(f"global batch {glob} is not per-process batch {per} x {world} process(es) x a whole number "
+                         "of accumulation steps: change train_dataloader.batch_size (--cfg-options) or the process "
+                         "count")
+    acc = glob // (per * world)
+    if acc > 1:
+        cfg.optim_wrapper.accumulative_counts = acc
+        for sch in cfg.param_scheduler:
+            if not sch.get("by_epoch", True):
+                sch.begin, sch.end = sch.get("begin", 0) * acc, sch.end * acc
+        if cfg.train_cfg.type == "IterBasedTrainLoop":
+            cfg.train_cfg.max_iters *= acc
+            cfg.train_cfg.val_interval *= acc
+            if not cfg.default_hooks.checkpoint.get("by_epoch", True):
+                cfg.default_hooks.checkpoint.interval *= acc
+    return acc

@@ -96,6 +96,7 @@ param_scheduler = [
 ]
 optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="AdamW", lr=2e-4, weight_decay=1e-4))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+global_batch_size = 16  # 8 processes x 2; other process counts: accumulation (transfer/common.py apply_global_batch)
 default_scope = "mmdet"
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method="fork", opencv_num_threads=0),
                dist_cfg=dict(backend="nccl"))

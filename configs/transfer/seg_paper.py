@@ -76,7 +76,9 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type="IoUMetric", iou_metrics=["mIoU"])
 test_evaluator = val_evaluator
-# 80k iterations at a global batch of 16 (8 processes x 2)
+# 80k iterations at a global batch of 16 (8 processes x 2); on other process counts transfer/common.py
+# apply_global_batch keeps 16 with accumulation
+global_batch_size = 16
 optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="SGD", lr=1e-3, momentum=0.9, weight_decay=0.0),
                      clip_grad=None)
 param_scheduler = [dict(type="PolyLR", eta_min=1e-5, power=0.9, begin=0, end=80000, by_epoch=False)]

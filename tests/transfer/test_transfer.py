@@ -169,3 +169,71 @@ def test_bf16_optim_wrapper():
     # d(sum y)/dW = sum over the batch of x (per output row), in bf16 precision
     torch.testing.assert_close(net.weight.detach(), w0 - 0.5 * x.sum(0).expand(2, 4), atol=0.05, rtol=0)
     assert net(x).dtype == torch.float32  # autocast only inside the context
+
+
+@pytest.mark.parametrize("task,world,acc", [("seg", 8, 1), ("seg", 1, 8), ("seg", 2, 4), ("det", 4, 2),
+                                            ("seg", 3, None)])
+def test_paper_global_batch_on_any_process_count(task, world, acc, monkeypatch):
+    """Global batch 16 = per-process 2 x processes x accumulation; iteration counts stretch with the accumulation
+    so the optimizer steps and the schedule stay the recipe's (80k for segmentation, warm-up 500 for detection)."""
+    from transfer.common import apply_global_batch, load_profile_config
+
+    monkeypatch.setenv("WORLD_SIZE", str(world))
+    cfg, _ = load_profile_config(task, "paper")
+    if acc is None:
+        with pytest.raises(ValueError, match="global batch 16 is not per-process batch 2 x 3 process"):
+            apply_global_batch(cfg, "pytorch")
+        return
+    assert apply_global_batch(cfg, "pytorch") == acc
+    assert cfg.optim_wrapper.get("accumulative_counts", 1) == acc
+    if task == "seg":
+        assert cfg.train_cfg.max_iters // acc == 80000 and cfg.param_scheduler[0].end // acc == 80000
+    else:
+        assert cfg.train_cfg.max_epochs == 12 and cfg.param_scheduler[0].end == 500 * acc
+    assert apply_global_batch(load_profile_config(task, "paper")[0], "none") == 8  # one process: 2 x 1 x 8
+
+
+@pytest.mark.parametrize("task", ["seg", "det"])
+def test_paper_transfer_config_trains_one_iteration_at_its_crop(task, tiny_data, tmp_path):
+    """The paper protocols at their real geometry on CPU: one training iteration of the Linear decoder on DeiT-S/16
+    at the 480 crop, and of Mask R-CNN on PVT-S at 1333x800, from an imported (released-layout) backbone."""
+    import math as _math
+
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+
+    from pretrain.import_weights import import_weights
+
+    alias = "deit_s" if task == "seg" else "pvt_s"
+    torch.manual_seed(0)
+    torch.save({"model": create_backbone(alias).state_dict()}, tmp_path / "release.pth")
+    import_weights(tmp_path / "release.pth", alias, tmp_path / "h")
+    bb, out = tmp_path / "h/backbone.pth", tmp_path / "out"
+    out.mkdir()
+    if task == "seg":
+        from mmseg.utils import register_all_modules
+
+        from transfer.seg import build_config, convert_and_check
+
+        cfg, _ = build_config(bb, "linear", "paper", out, data_root=tiny_data)
+    else:
+        from mmdet.utils import register_all_modules
+
+        from transfer.det import build_config, convert_and_check
+
+        cfg, _ = build_config(bb, "paper", out, data_root=tiny_data)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        convert_and_check(bb, cfg, out)
+        cfg.train_dataloader.num_workers = 0
+        runner = Runner.from_cfg(cfg)
+        runner.model.init_weights()
+        data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
+        if task == "det":  # Resize to 1333x800 keeping the aspect ratio: one side reaches its bound
+            sizes = {tuple(x.shape[-2:]) for x in data["inputs"]}
+            assert all(max(s) <= 1333 and min(s) <= 800 and (max(s) == 1333 or min(s) == 800) for s in sizes), sizes
+        else:  # random crop of 480 (of the scaled image), padded to 480 by the data preprocessor as in training
+            assert runner.model.data_preprocessor(data, True)["inputs"].shape[-2:] == (480, 480)
+        losses = runner.model.train_step(data, runner.build_optim_wrapper(cfg.optim_wrapper))
+    total = sum(float(v) for k, v in losses.items() if "loss" in k)
+    assert _math.isfinite(total) and total > 0
