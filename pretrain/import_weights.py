@@ -53,7 +53,7 @@ UNUSED_KEYS = ("mask_token", "head1.weight", "head1.bias")
 UNUSED_SUFFIXES = (".total_ops", ".total_params", "total_ops", "total_params")
 
 
-class ImportError_(ValueError):  # noqa: N801  (a ValueError subclass; the name says where it comes from)
+class WeightsFileError(ValueError):
     """A weights file that cannot become a hand-off of the asked alias; the message names the file and the keys."""
 
 
@@ -76,7 +76,7 @@ def read_weights(path: str | Path, trust_pickle: bool = False):
     if not path.is_file():
         raise FileNotFoundError(f"weights file {path} not found")
     if not path.name.endswith(SUFFIXES):
-        raise ImportError_(f"{path}: unknown weights format; expected one of {', '.join(SUFFIXES)}")
+        raise WeightsFileError(f"{path}: unknown weights format; expected one of {', '.join(SUFFIXES)}")
     size = path.stat().st_size
     if path.suffix == ".safetensors":
         from safetensors import SafetensorError
@@ -85,30 +85,30 @@ def read_weights(path: str | Path, trust_pickle: bool = False):
         try:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as e:
-            raise ImportError_(f"{path} ({size} bytes) is not a readable safetensors file (truncated?): {e}") from e
+            raise WeightsFileError(f"{path} ({size} bytes) is not a readable safetensors file (truncated?): {e}") from e
     if trust_pickle:
         try:
             return torch.load(path, map_location="cpu", weights_only=False)
         except Exception as e:  # a damaged zip raises several types
-            raise ImportError_(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
-                               f"{_first_line(e)}") from e
+            raise WeightsFileError(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
+                                   f"{_first_line(e)}") from e
     try:
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if _unsupported_global(e) is None:
-            raise ImportError_(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
-                               f"{_first_line(e)}") from e
+            raise WeightsFileError(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
+                                   f"{_first_line(e)}") from e
     except (RuntimeError, OSError, EOFError, ValueError) as e:
-        raise ImportError_(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
-                           f"{_first_line(e)}") from e
+        raise WeightsFileError(f"{path} ({size} bytes) is not a readable checkpoint (truncated or corrupt): "
+                               f"{_first_line(e)}") from e
     # a pickled config object beside the tensors (MixPro's yacs CfgNode, TokenMix's args): torch's own allow-list
     # for everything torch, an inert stand-in for the rest, so no code of the file runs
     stand_ins: list[str] = []
     try:
         obj = torch.load(path, map_location="cpu", weights_only=False, pickle_module=_restricted_pickle(stand_ins))
     except Exception as e:  # a damaged zip raises several types
-        raise ImportError_(f"{path} ({size} bytes) is not a readable checkpoint: {_first_line(e)}") from e
+        raise WeightsFileError(f"{path} ({size} bytes) is not a readable checkpoint: {_first_line(e)}") from e
     log.info("%s: %s rebuilt as inert stand-ins (no code of the file run)", path.name, ", ".join(sorted(stand_ins)))
     return obj
 
@@ -176,10 +176,10 @@ def unwrap(obj, key: str | None = None, source: str = "file") -> tuple[dict, str
     if key is not None:
         if not isinstance(obj, dict) or key not in obj:
             have = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
-            raise ImportError_(f"{source}: no entry {key!r}; it has {have}")
+            raise WeightsFileError(f"{source}: no entry {key!r}; it has {have}")
         obj = obj[key]
         if not _is_state_dict(obj):
-            raise ImportError_(f"{source}: entry {key!r} is not a dict of tensors")
+            raise WeightsFileError(f"{source}: entry {key!r} is not a dict of tensors")
         return dict(obj), key
     if _is_state_dict(obj):
         return dict(obj), None
@@ -188,8 +188,8 @@ def unwrap(obj, key: str | None = None, source: str = "file") -> tuple[dict, str
             if _is_state_dict(obj.get(k)):
                 return dict(obj[k]), k
     have = sorted(obj)[:20] if isinstance(obj, dict) else type(obj).__name__
-    raise ImportError_(f"{source}: found no state dict; top-level entries {have}; expected a dict of tensors or one "
-                       f"of the entries {', '.join(CONTAINER_KEYS)} (choose one with --key)")
+    raise WeightsFileError(f"{source}: found no state dict; top-level entries {have}; expected a dict of tensors or "
+                           f"one of the entries {', '.join(CONTAINER_KEYS)} (choose one with --key)")
 
 
 def strip_prefixes(sd: dict) -> tuple[dict, list[str], list[str]]:
@@ -266,16 +266,17 @@ def expected_geometry(alias: str, profile: str = "paper") -> dict:
 
 def check_fits(sd: dict, alias: str, exp: dict, num_classes: int, source: str) -> torch.nn.Module:
     """Build ``alias`` as the hand-off will and refuse a file that does not fit it, naming what differs."""
-    from pretrain.models import FAMILY, create_backbone, token_stride
+    from pretrain.models import FAMILY, create_backbone
 
     g = file_geometry(sd)
     if g["distilled"]:
-        raise ImportError_(f"{source} is a distilled DeiT (dist_token / head_dist); {alias} has no distillation "
-                           "token and dropping it would change the position embedding")
+        raise WeightsFileError(f"{source} is a distilled DeiT (dist_token / head_dist); {alias} has no distillation "
+                               "token and dropping it would change the position embedding")
     model = create_backbone(alias, img_size=exp["img_size"], num_classes=num_classes, **exp["model_kwargs"])
-    want_patch = int(model.patch_embed1.patch_size) if hasattr(model, "patch_embed1") else token_stride(model)
+    pe = getattr(model, "patch_embed1", None) or model.patch_embed  # the first (pixel) patch embedding
+    want_patch = int(pe.patch_size if isinstance(pe.patch_size, int) else pe.patch_size[0])
     if g["family"] is not None and g["family"] != FAMILY[alias]:
-        raise ImportError_(f"{source} holds a {g['family']} model, not {alias} ({FAMILY[alias]})")
+        raise WeightsFileError(f"{source} holds a {g['family']} model, not {alias} ({FAMILY[alias]})")
     problems = []
     if g["patch_size"] is not None and g["family"] in ("deit", "cait", "pvt", "ca_swin") and \
             g["patch_size"] != want_patch:
@@ -283,8 +284,8 @@ def check_fits(sd: dict, alias: str, exp: dict, num_classes: int, source: str) -
     if g["img_size"] is not None and g["img_size"] != exp["img_size"]:
         problems.append(f"image size {g['img_size']} px from its position embedding (the alias: {exp['img_size']})")
     if problems:
-        raise ImportError_(f"{source} does not fit {alias} as configured in {exp['config_file']}: "
-                           f"{'; '.join(problems)}")
+        raise WeightsFileError(f"{source} does not fit {alias} as configured in {exp['config_file']}: "
+                               f"{'; '.join(problems)}")
     own = model.state_dict()
     missing = [k for k in own if k not in sd]
     unexpected = [k for k in sd if k not in own]
@@ -293,8 +294,8 @@ def check_fits(sd: dict, alias: str, exp: dict, num_classes: int, source: str) -
     if missing or unexpected or shape:
         def few(xs):
             return f"{xs[:8]}{' ...' if len(xs) > 8 else ''} ({len(xs)})"
-        raise ImportError_(f"{source} does not match {alias} ({type(model).__name__}): missing {few(missing)}, "
-                           f"unexpected {few(unexpected)}, mis-shaped {few(shape)}")
+        raise WeightsFileError(f"{source} does not match {alias} ({type(model).__name__}): missing {few(missing)}, "
+                               f"unexpected {few(unexpected)}, mis-shaped {few(shape)}")
     return model
 
 
@@ -309,7 +310,7 @@ def load_release(path, alias: str, profile: str = "paper", key: str | None = Non
     sd, stripped, dropped = strip_prefixes(sd)
     g = file_geometry(sd)
     if num_classes is not None and num_classes != g["num_classes"]:
-        raise ImportError_(f"{path} has a {g['num_classes']}-class head, not {num_classes} classes"
+        raise WeightsFileError(f"{path} has a {g['num_classes']}-class head, not {num_classes} classes"
                            + (" (no head at all: a self-supervised backbone)" if g["num_classes"] == 0 else ""))
     exp = expected_geometry(alias, profile)
     from pretrain.models import token_stride
@@ -392,7 +393,7 @@ def load_model(path, alias: str | None = None, key: str | None = None, trust_pic
             exp["model_kwargs"]["patch_size"] = g["patch_size"]
         try:
             model = check_fits(sd, a, exp, g["num_classes"], str(path))
-        except ImportError_ as e:
+        except WeightsFileError as e:
             errors.append(str(e))
             continue
         model.load_state_dict(sd)
@@ -401,8 +402,8 @@ def load_model(path, alias: str | None = None, key: str | None = None, trust_pic
                 "mean": exp["mean"], "std": exp["std"], "sha256": sha256_file(path), "source_file": path.name}
         return model.eval(), meta
     if not candidates:
-        raise ImportError_(f"{path}: its keys name no known backbone family (first keys {list(sd)[:6]})")
-    raise ImportError_(f"{path} fits none of {', '.join(candidates)}: " + " | ".join(errors[:2]))
+        raise WeightsFileError(f"{path}: its keys name no known backbone family (first keys {list(sd)[:6]})")
+    raise WeightsFileError(f"{path} fits none of {', '.join(candidates)}: " + " | ".join(errors[:2]))
 
 
 def main(argv=None) -> None:
@@ -423,7 +424,7 @@ def main(argv=None) -> None:
     try:
         meta = import_weights(args.weights, args.model, args.out, args.label, args.profile, args.key,
                               args.num_classes, args.trust_pickle, args.seed)
-    except (ImportError_, FileNotFoundError, KeyError) as e:
+    except (WeightsFileError, FileNotFoundError, KeyError) as e:
         raise SystemExit(f"import_weights: {e}") from None
     print(json.dumps({k: meta[k] for k in ("alias", "method", "source_file", "source_sha256", "sha256")}))
 

@@ -126,27 +126,27 @@ def test_tokenmix_thop_buffers_and_pvt_release(tmp_path):
 
 def test_wrong_files_are_refused_naming_what_differs(tmp_path, deit_t):
     torch.save({"model": deit_t}, tmp_path / "deit_t.pth")
-    with pytest.raises(W.ImportError_, match=r"does not match deit_s .*mis-shaped \['cls_token"):
+    with pytest.raises(W.WeightsFileError, match=r"does not match deit_s .*mis-shaped \['cls_token"):
         W.import_weights(tmp_path / "deit_t.pth", "deit_s", tmp_path / "x")
-    with pytest.raises(W.ImportError_, match="holds a deit model, not pvt_s"):
+    with pytest.raises(W.WeightsFileError, match="holds a deit model, not pvt_s"):
         W.import_weights(tmp_path / "deit_t.pth", "pvt_s", tmp_path / "x")
-    with pytest.raises(W.ImportError_, match="patch size 16 .the alias has 14"):
+    with pytest.raises(W.WeightsFileError, match="patch size 16 .the alias has 14"):
         W.import_weights(tmp_path / "deit_t.pth", "deit_t14", tmp_path / "x")
-    with pytest.raises(W.ImportError_, match="1000-class head, not 10"):
+    with pytest.raises(W.WeightsFileError, match="1000-class head, not 10"):
         W.import_weights(tmp_path / "deit_t.pth", "deit_t", tmp_path / "x", num_classes=10)
     big = _sd("deit_t", img_size=384)
     torch.save(big, tmp_path / "deit_t_384.pth")
-    with pytest.raises(W.ImportError_, match="image size 384 px"):
+    with pytest.raises(W.WeightsFileError, match="image size 384 px"):
         W.import_weights(tmp_path / "deit_t_384.pth", "deit_t", tmp_path / "x")
     torch.save({"model": {**deit_t, "blocks.0.extra.weight": torch.zeros(1)}}, tmp_path / "extra.pth")
-    with pytest.raises(W.ImportError_, match=r"unexpected \['blocks.0.extra.weight'\]"):
+    with pytest.raises(W.WeightsFileError, match=r"unexpected \['blocks.0.extra.weight'\]"):
         W.import_weights(tmp_path / "extra.pth", "deit_t", tmp_path / "x")
     dist = {**deit_t, "dist_token": torch.zeros(1, 1, 192), "pos_embed": torch.zeros(1, 198, 192)}
     torch.save(dist, tmp_path / "distilled.pth")
-    with pytest.raises(W.ImportError_, match="distilled"):
+    with pytest.raises(W.WeightsFileError, match="distilled"):
         W.import_weights(tmp_path / "distilled.pth", "deit_t", tmp_path / "x")
     torch.save({"optimizer": {}, "epoch": 3}, tmp_path / "no_model.pth")
-    with pytest.raises(W.ImportError_, match="found no state dict.*--key"):
+    with pytest.raises(W.WeightsFileError, match="found no state dict.*--key"):
         W.import_weights(tmp_path / "no_model.pth", "deit_t", tmp_path / "x")
     assert not (tmp_path / "x").exists()  # nothing half-written
 
@@ -155,10 +155,10 @@ def test_truncated_or_changed_files_are_named(tmp_path, deit_t):
     torch.save({"model": deit_t}, tmp_path / "r.pth")
     data = (tmp_path / "r.pth").read_bytes()
     (tmp_path / "cut.pth").write_bytes(data[: len(data) // 3])
-    with pytest.raises(W.ImportError_, match=r"cut.pth \(\d+ bytes\) is not a readable checkpoint"):
+    with pytest.raises(W.WeightsFileError, match=r"cut.pth \(\d+ bytes\) is not a readable checkpoint"):
         W.import_weights(tmp_path / "cut.pth", "deit_t", tmp_path / "x")
     (tmp_path / "cut.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")
-    with pytest.raises(W.ImportError_, match="cut.safetensors"):
+    with pytest.raises(W.WeightsFileError, match="cut.safetensors"):
         W.import_weights(tmp_path / "cut.safetensors", "deit_t", tmp_path / "x")
     # a hand-off changed or truncated after it was written: every stage's loader names it before reading it
     W.import_weights(tmp_path / "r.pth", "deit_t", tmp_path / "h")
@@ -209,3 +209,11 @@ def test_imported_releases_convert_exactly_for_mmseg_and_mmdet(tmp_path, alias, 
     net.init_weights()
     got = net.state_dict()
     assert set(got) == set(conv) and all(torch.equal(got[k], v) for k, v in conv.items())
+
+
+@pytest.mark.parametrize("alias", ["cait_xxs24", "xcit_t12", "ca_swin_t"])
+def test_other_families_import_bit_exactly(tmp_path, alias):
+    sd = _sd(alias)
+    meta, got = _import(tmp_path, {"state_dict": sd}, alias)
+    assert _same(got, sd) and meta["num_classes"] == 1000
+    assert W.load_model(tmp_path / "release.pth")[1]["alias"] == alias  # found from its keys alone
