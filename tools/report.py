@@ -318,7 +318,9 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
                                       if "synthetic" in str(data_root) else ""),
             f"- backbone: {meta.get('timm_name', alias)} at {meta.get('img_size', '?')} px, token grid stride "
-            f"{meta.get('patch_size', '?')}, {meta.get('epochs', '?')} epochs",
+            f"{meta.get('patch_size', '?')}, "
+            + ("a released checkpoint (not trained here)" if meta.get("external")
+               else f"{meta.get('epochs', '?')} epochs"),
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
             f"- pretraining ran {jobs} stage(s) at a time (run_all --jobs)",
