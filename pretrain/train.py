@@ -239,13 +239,23 @@ class Preemption:
     optimizer step; with several processes they agree on the step (any one asked: all stop)."""
 
     def __init__(self, world: int):
+        self.world, self.signal_name, self._flag, self._previous = world, None, False, {}
+
+    def __enter__(self):
         import signal
         import threading
 
-        self.world, self.signal_name, self._flag = world, None, False
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGUSR1):
-                signal.signal(sig, self._handler)
+                self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc):  # the handlers before training (processes forked later must still die on SIGTERM)
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
 
     def _handler(self, signum, _frame):
         import signal
@@ -273,13 +283,14 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
     rank, world, dev = init_distributed(device, launcher)
     run_dir = Path(out)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with RunLock(run_dir, "pretraining") if rank == 0 else contextlib.nullcontext():  # one owner per run directory
+    lock = RunLock(run_dir, "pretraining") if rank == 0 else contextlib.nullcontext()  # one owner per run directory
+    with lock, Preemption(world) as preempt:
         return _train(config, method, seed, run_dir, profile, resume, overrides, compile_model, stop_after, rank,
-                      world, dev)
+                      world, dev, preempt)
 
 
 def _train(config, method, seed, run_dir: Path, profile, resume, overrides, compile_model, stop_after, rank, world,
-           dev) -> dict:
+           dev, preempt) -> dict:
     setup_logging(run_dir, rank)
 
     # config --------------------------------------------------------------------------------------------------
@@ -370,7 +381,6 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
              len(train_ds), len(val_ds), cfg["batch_size"], world, dev, lr, precision)
     log.info("global batch %d = micro-batch %d x %d process(es) x %d accumulation step(s)", layout.global_batch,
              layout.micro_batch, world, layout.accum)
-    preempt = Preemption(world)
 
     def save(tag: str) -> None:
         if rank == 0:

@@ -218,6 +218,7 @@ def test_sigterm_mid_epoch_then_resume_is_exact(tiny_data, tmp_path, monkeypatch
     out = _run(tmp_path / "cut", tiny_data, method="transmix", set={"ema": True})
     monkeypatch.setattr(Mixer, "criterion", real)
     assert out == {"preempted_at": {"epoch": 1, "step": 2}}
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored: later forked processes die on SIGTERM
     ck = torch.load(tmp_path / "cut/checkpoint.pth", weights_only=False)
     assert ck["state"] == {"epoch": 1, "step": 2, "num_updates": 6} and "signal" in ck["written"]
     assert "stopped by SIGTERM at epoch 2, step 2" in (tmp_path / "cut/train.log").read_text()
