@@ -238,8 +238,8 @@ class Preemption:
     """SIGTERM / SIGUSR1 (what SLURM sends before a time limit or a preemption) ask the loop to stop after the current
     optimizer step; with several processes they agree on the step (any one asked: all stop)."""
 
-    def __init__(self, world: int):
-        self.world, self.signal_name, self._flag, self._previous = world, None, False, {}
+    def __init__(self, world: int, device: torch.device):
+        self.world, self.device, self.signal_name, self._flag, self._previous = world, device, None, False, {}
 
     def __enter__(self):
         import signal
@@ -265,7 +265,7 @@ class Preemption:
     def requested(self) -> bool:
         if self.world == 1:
             return self._flag
-        flag = torch.tensor([float(self._flag)])
+        flag = torch.tensor([float(self._flag)], device=self.device)  # NCCL reduces device tensors only
         dist.all_reduce(flag)
         if flag.item() > 0 and self.signal_name is None:
             self.signal_name = "a signal to another process"
@@ -284,7 +284,7 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
     run_dir = Path(out)
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = RunLock(run_dir, "pretraining") if rank == 0 else contextlib.nullcontext()  # one owner per run directory
-    with lock, Preemption(world) as preempt:
+    with lock, Preemption(world, dev) as preempt:
         return _train(config, method, seed, run_dir, profile, resume, overrides, compile_model, stop_after, rank,
                       world, dev, preempt)
 
@@ -480,8 +480,10 @@ def main(argv=None) -> None:
                     help="pytorch: torchrun's environment (tools/dist_train.sh); slurm: srun's (tools/slurm_train.sh)")
     args = ap.parse_args(argv)
     try:
-        run(args.config, args.method, args.seed, args.out, args.profile, args.resume, args.set, args.device,
-            args.compile, args.stop_after, args.launcher)
+        result = run(args.config, args.method, args.seed, args.out, args.profile, args.resume, args.set, args.device,
+                     args.compile, args.stop_after, args.launcher)
+        if "preempted_at" in result:
+            sys.exit(143)  # stopped by a signal, checkpoint written: an interrupted job's status, for schedulers
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()

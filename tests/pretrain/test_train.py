@@ -121,7 +121,8 @@ def test_unreadable_image_is_named_or_skipped(tiny_data, tmp_path):
     assert row["bad_images"] == 1
 
 
-def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_data, tmp_path, monkeypatch):
+def _on_loss_call(monkeypatch, n: int, action):
+    """Apply ``action`` to the loss of the ``n``-th criterion call (4 steps per epoch); returns the undo."""
     from pretrain.mixing.core import Mixer
 
     calls = {"n": 0}
@@ -133,10 +134,15 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_data, tmp_path, monk
         def loss(logits, target):
             calls["n"] += 1
             out = inner(logits, target)
-            return out * float("nan") if calls["n"] == 6 else out  # step 2 of epoch 2
+            return action(out) if calls["n"] == n else out
         return loss
 
     monkeypatch.setattr(Mixer, "criterion", criterion)
+    return lambda: monkeypatch.setattr(Mixer, "criterion", real)
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_data, tmp_path, monkeypatch):
+    _on_loss_call(monkeypatch, 6, lambda out: out * float("nan"))  # step 2 of epoch 2
     with pytest.raises(NonFiniteLossError, match="epoch 2, step 2"):
         _run(tmp_path / "nan", tiny_data, method="cutmix")
     ck = torch.load(tmp_path / "nan/checkpoint.pth", weights_only=False)
@@ -198,25 +204,10 @@ def test_sigterm_mid_epoch_then_resume_is_exact(tiny_data, tmp_path, monkeypatch
     mid-epoch checkpoint and returns; --resume continues from step 2 to the same weights as an uninterrupted run."""
     import signal
 
-    from pretrain.mixing.core import Mixer
-
     _run(tmp_path / "full", tiny_data, method="transmix", set={"ema": True})
-    calls = {"n": 0}
-    real = Mixer.criterion
-
-    def criterion(self):
-        inner = real(self)
-
-        def loss(logits, target):
-            calls["n"] += 1
-            if calls["n"] == 6:  # epoch 2, step 2 (4 steps per epoch)
-                os.kill(os.getpid(), signal.SIGTERM)
-            return inner(logits, target)
-        return loss
-
-    monkeypatch.setattr(Mixer, "criterion", criterion)
+    undo = _on_loss_call(monkeypatch, 6, lambda out: os.kill(os.getpid(), signal.SIGTERM) or out)  # epoch 2, step 2
     out = _run(tmp_path / "cut", tiny_data, method="transmix", set={"ema": True})
-    monkeypatch.setattr(Mixer, "criterion", real)
+    undo()
     assert out == {"preempted_at": {"epoch": 1, "step": 2}}
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored: later forked processes die on SIGTERM
     ck = torch.load(tmp_path / "cut/checkpoint.pth", weights_only=False)
