@@ -198,6 +198,7 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
 
     try:
         while waiting or running:
+            _check_signal()
             for st in [s for s in waiting if any(n in failed for n in s.needs)]:
                 print(f"[run_all] skip {st.label}: an input stage failed", flush=True)
                 waiting.remove(st)
@@ -242,8 +243,25 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
     return failed
 
 
+class Interrupted(Exception):
+    """SIGTERM reached run_all: raised at a known point of the scheduling loop (never inside Popen or a write)."""
+
+
+_SIGNAL: dict = {"got": None}
+
+
+def _on_signal(signum, _frame) -> None:
+    _SIGNAL["got"] = signum
+
+
+def _check_signal() -> None:
+    if _SIGNAL["got"] is not None:
+        raise Interrupted(signal.Signals(_SIGNAL["got"]).name)
+
+
 def _wait_any(running: dict) -> subprocess.Popen:
     while True:
+        _check_signal()
         for proc in running:
             if proc.poll() is not None:
                 return proc
@@ -342,11 +360,14 @@ def main(argv=None) -> int:
         n_classes = len(imagenet_classes(dataset_root("imagenet", root)))
     stages = plan(args.model, args.profile, methods, seeds, out, args.gpus, weights, n_classes, teacher)
     jobs = args.jobs or default_jobs()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the running stages too (run_stages)
+    signal.signal(signal.SIGTERM, _on_signal)  # `kill` stops the running stages too (run_stages), then exit 143
     from tools.report import write_report
 
     with RunLock(out / args.model, "run_all"):  # a second run_all on the same --out is refused, naming this one
-        failed = run_stages(stages, env, jobs)
+        try:
+            failed = run_stages(stages, env, jobs)
+        except Interrupted:
+            return 143
         report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
     print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
     if failed:
