@@ -7,8 +7,8 @@ ones to run on them::
 
     $DATA_ROOT/imagenet/        train/<wnid>/*.JPEG  val/<wnid>/*.JPEG  LOC_synset_mapping.txt
                                 Annotations/CLS-LOC/val/<stem>.xml   (boxes, for localisation)
-    $DATA_ROOT/imagenet-a/      <wnid>/*.jpg  imagenet_a_indices.txt
-    $DATA_ROOT/imagenet-o/      <wnid>/*.jpg  imagenet_o_indices.txt
+    $DATA_ROOT/imagenet-a/      <wnid>/*.jpg  [imagenet_a_indices.txt]  (ImageNet-1k: configs/class_subsets/)
+    $DATA_ROOT/imagenet-o/      <wnid>/*.jpg  [imagenet_o_indices.txt]
     $DATA_ROOT/pascal_context/  JPEGImages/  SegmentationClassContext/  ImageSets/SegmentationContext/{train,val}.txt
     $DATA_ROOT/coco/            train2017/  val2017/  annotations/instances_{train,val}2017.json
     $DATA_ROOT/voc2012/         JPEGImages/  SegmentationClass/  ImageSets/Segmentation/val.txt
@@ -30,10 +30,12 @@ GENERATOR_HINT = "generate the built-in synthetic data with: python tools/make_s
 LAYOUTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "imagenet": ("imagenet", ("train", "val", "LOC_synset_mapping.txt"),
                  "train/<wnid>/*.JPEG, val/<wnid>/*.JPEG, LOC_synset_mapping.txt ('<wnid> <name>' per line)"),
-    "imagenet-a": ("imagenet-a", ("imagenet_a_indices.txt",),
-                   "<wnid>/*.jpg folders and imagenet_a_indices.txt (class indices into the ImageNet class list)"),
-    "imagenet-o": ("imagenet-o", ("imagenet_o_indices.txt",),
-                   "<wnid>/*.jpg folders and imagenet_o_indices.txt (in-distribution class indices)"),
+    "imagenet-a": ("imagenet-a", (),
+                   "<wnid>/*.jpg folders; imagenet_a_indices.txt (class indices into the ImageNet class list) "
+                   "optional with ImageNet-1k: configs/class_subsets/ has Hendrycks' 200"),
+    "imagenet-o": ("imagenet-o", (),
+                   "<wnid>/*.jpg folders; imagenet_o_indices.txt (in-distribution class indices) optional with "
+                   "ImageNet-1k: configs/class_subsets/ has Hendrycks' 200"),
     "pascal_context": ("pascal_context", ("JPEGImages", "SegmentationClassContext",
                                           "ImageSets/SegmentationContext/train.txt",
                                           "ImageSets/SegmentationContext/val.txt"),
@@ -86,12 +88,30 @@ def imagenet_classes(root: Path) -> list[str]:
     return wnids
 
 
+SHIPPED_SUBSETS = REPO / "configs" / "class_subsets"  # Hendrycks' ImageNet-A / -O classes (README.md there)
+
+
 def class_subset(root: Path, index_file: str, n_classes: int) -> list[int]:
-    """Class indices of the ImageNet-A / -O subset, validated against the number of classes."""
+    """Class indices of the ImageNet-A / -O subset (``root / index_file``), validated against the number of classes.
+    With ImageNet-1k (1000 classes) the file may be absent (the shipped ``configs/class_subsets/<index_file>`` is
+    used: the real datasets carry none) and must otherwise hold exactly the shipped 200 classes; other class lists
+    (the synthetic data) need their own file."""
+    path, shipped = root / index_file, SHIPPED_SUBSETS / index_file
+    real = n_classes == 1000 and shipped.exists()
+    if not path.exists() and real:
+        path = shipped
     idx = []
-    for ln in read_lines(root / index_file):
+    for ln in read_lines(path):
         if not ln.isdigit() or int(ln) >= n_classes:
-            raise DatasetError(f"{root / index_file}: expected one class index in [0, {n_classes}) per line, "
-                               f"got {ln!r}")
+            raise DatasetError(f"{path}: expected one class index in [0, {n_classes}) per line, got {ln!r}")
         idx.append(int(ln))
+    if len(set(idx)) != len(idx):
+        raise DatasetError(f"{path}: class indices repeat ({len(idx)} lines, {len(set(idx))} distinct)")
+    if real:
+        want = [int(v) for v in read_lines(shipped)]
+        if sorted(idx) != want:
+            raise DatasetError(f"{path}: ImageNet-A/-O are evaluated on Hendrycks' 200 ImageNet-1k classes "
+                               f"({shipped}); this file has {len(idx)} indices, {len(set(idx) - set(want))} of them "
+                               "outside that list")
+        idx = want
     return idx

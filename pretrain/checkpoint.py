@@ -11,6 +11,22 @@ from pathlib import Path
 
 import torch
 
+REPO = Path(__file__).resolve().parents[1]
+# the packages whose code a stage runs (configs/*.py besides datasets.py are the stage's inputs, keyed separately)
+STAGE_CODE = {"pretrain": ("pretrain",), "import": ("pretrain",), "seg": ("transfer", "pretrain"),
+              "det": ("transfer", "pretrain"), "robustness": ("robustness", "pretrain")}
+
+
+def code_sha256(kind: str) -> str:
+    """sha256 of the source a stage of ``kind`` runs (``STAGE_CODE``: its packages' ``*.py`` and
+    ``configs/datasets.py``), recorded in every ``results.json`` as ``code_sha256``: ``run_all`` lists the finished
+    stages that other code produced (``--rerun-stale`` re-runs them) and the report marks them."""
+    files = sorted(f for pkg in STAGE_CODE[kind] for f in (REPO / pkg).rglob("*.py"))
+    h = hashlib.sha256()
+    for f in files + [REPO / "configs" / "datasets.py"]:
+        h.update(f.relative_to(REPO).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     path = Path(path)

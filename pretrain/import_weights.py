@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from pretrain.checkpoint import atomic_torch_save, atomic_write_json, sha256_file
+from pretrain.checkpoint import atomic_torch_save, atomic_write_json, code_sha256, sha256_file
 
 log = logging.getLogger("pretrain.import_weights")
 
@@ -343,7 +343,7 @@ def write_handoff(out: str | Path, sd: dict, prov: dict, alias: str, label: str,
     atomic_write_json(out / "backbone.json", meta)
     result = {"stage": "import", "alias": alias, "method": meta["method"], "seed": seed, "external": True,
               "top1": None, "source_file": prov["source_file"], "source_sha256": prov["source_sha256"],
-              "backbone_sha256": sha, "profile": prov["profile"]}
+              "backbone_sha256": sha, "profile": prov["profile"], "code_sha256": code_sha256("import")}
     atomic_write_json(out / "results.json", result)
     return meta
 

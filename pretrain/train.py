@@ -37,6 +37,7 @@ from pretrain.checkpoint import (
     atomic_torch_save,
     atomic_write_bytes,
     atomic_write_json,
+    code_sha256,
     load_latest_good,
     previous_path,
     sha256_file,
@@ -429,14 +430,14 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     # hand-off ----------------------------------------------------------------------------------------------------
     result = {}
     if rank == 0:
-        result = export(run_dir, model, cfg, method, seed, num_classes, ev, run_cfg, mixer, precision)
+        result = export(run_dir, model, cfg, method, seed, num_classes, ev, run_cfg, mixer, precision, layout)
     if world > 1:
         dist.barrier()
     return result
 
 
 def export(run_dir: Path, model, cfg: dict, method: str, seed: int, num_classes: int, ev: dict, run_cfg: dict,
-           mixer, precision: str) -> dict:
+           mixer, precision: str, layout: Layout) -> dict:
     sd = {k: v.detach().float().cpu().contiguous() if v.is_floating_point() else v.detach().cpu().contiguous()
           for k, v in model.state_dict().items()}
     atomic_torch_save(sd, run_dir / "backbone.pth")
@@ -456,6 +457,9 @@ def export(run_dir: Path, model, cfg: dict, method: str, seed: int, num_classes:
               "images_per_s": float(np.median(ips)) if ips else math.nan, "backbone_sha256": sha,
               "config_sha256": config_hash(run_cfg), "profile": cfg["profile"], "cpu_threads": torch.get_num_threads(),
               "precision": precision, "device": str(next(model.parameters()).device.type),
+              "code_sha256": code_sha256("pretrain"), "global_batch": layout.global_batch, "world_size": layout.world,
+              "micro_batch": layout.micro_batch,
+              "accumulation": layout.accum,
               # tools/run_all.py runs stages side by side on CPU machines: images/s then shares the cores
               "stages_side_by_side": int(os.environ.get("MIXBENCH_STAGES_SIDE_BY_SIDE", "1"))}
     atomic_write_json(run_dir / "results.json", result)

@@ -1,8 +1,11 @@
 """Readers for the datasets the suite evaluates on, in their standard layouts (see ``configs/datasets.py``).
 
 Images come out as ``[0, 1]`` tensors (no normalisation: perturbations happen in pixel space; the model wrapper
-normalises). Evaluation transform: resize the shorter side to ``img_size / crop_pct`` (bicubic), centre crop
-``img_size``; ground-truth boxes are transformed the same way (:func:`transform_box`).
+normalises). Evaluation transform: resize the shorter side to ``img_size / crop_pct``, centre crop ``img_size``
+(``geometry='crop'``), or squash the whole image to ``img_size x img_size`` (``'squash'``: wsolevaluation's
+localisation and Naseer et al.'s VOC); bilinear by default, torchvision's default that Naseer et al.
+(``evaluate.py`` l.74-78) and Hendrycks (``eval.py`` l.19-20) evaluate with. Ground-truth boxes go through the same
+geometry (:func:`transform_box`, :func:`squash_box`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,36 @@ from configs.datasets import DatasetError, class_subset, dataset_root, imagenet_
 IMG_EXT = (".jpeg", ".jpg", ".png")
 
 
-def eval_transform(img_size: int, crop_pct: float):
-    return T.Compose([T.Resize(int(math.floor(img_size / crop_pct)), interpolation=T.InterpolationMode.BICUBIC),
-                      T.CenterCrop(img_size), T.ToTensor()])
+INTERPOLATION = {"bilinear": T.InterpolationMode.BILINEAR, "bicubic": T.InterpolationMode.BICUBIC}
+
+
+def eval_transform(img_size: int, crop_pct: float, interpolation: str = "bilinear", geometry: str = "crop"):
+    if interpolation not in INTERPOLATION:
+        raise ValueError(f"interpolation must be one of {sorted(INTERPOLATION)}, got {interpolation!r}")
+    mode = INTERPOLATION[interpolation]
+    if geometry == "squash":
+        return T.Compose([T.Resize((img_size, img_size), interpolation=mode), T.ToTensor()])
+    if geometry != "crop":
+        raise ValueError(f"geometry must be 'crop' or 'squash', got {geometry!r}")
+    return T.Compose([T.Resize(int(math.floor(img_size / crop_pct)), interpolation=mode), T.CenterCrop(img_size),
+                      T.ToTensor()])
+
+
+def mask_transform(size: int, geometry: str):
+    """A label map (PIL, mode P or L) through the image's geometry at ``size`` with nearest neighbours: squashed, or
+    resized by its shorter side and centre-cropped (so that it stays aligned with the image)."""
+    nearest = T.InterpolationMode.NEAREST
+    if geometry == "squash":
+        return T.Resize((size, size), interpolation=nearest)
+    return T.Compose([T.Resize(size, interpolation=nearest), T.CenterCrop(size)])
+
+
+def squash_box(box, wh, img_size: int):
+    """wsolevaluation's box rescaling for an image squashed to ``img_size`` (clovaai/wsolevaluation@96f4b88
+    ``evaluation.py`` l.95-114): every coordinate ``int(v * img_size / side)``."""
+    w, h = (float(v) for v in wh)
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return int(x0 * img_size / w), int(y0 * img_size / h), int(x1 * img_size / w), int(y1 * img_size / h)
 
 
 def transform_box(box, wh, img_size: int, crop_pct: float):

@@ -13,9 +13,9 @@ from tqdm import tqdm
 from pretrain.models import forward_with_attention
 
 from .attention import box_from_mask, grid_to_pixels, mass_mask
-from .data import ImageList, eval_transform, transform_box, val_boxes
+from .data import ImageList, eval_transform, mask_transform, squash_box, transform_box, val_boxes
 from .metrics import aurra, box_iou, calib_err, mask_iou, ood_measures
-from .perturb import drop_patches, random_drop, shuffle_patches
+from .perturb import as_grid, drop_patches, random_drop, shuffle_patches
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ class Normalized(torch.nn.Module):
         return forward_with_attention(self.model, (x01 - self.mean) / self.std, per_head=per_head)
 
 
-def loader(items, cfg, img_size):
-    ds = ImageList(items, eval_transform(img_size, cfg["crop_pct"]))
+def loader(items, cfg, img_size, geometry: str = "crop"):
+    ds = ImageList(items, eval_transform(img_size, cfg["crop_pct"], cfg["interpolation"], geometry))
     return torch.utils.data.DataLoader(ds, batch_size=cfg["batch_size"], shuffle=False, num_workers=cfg["workers"],
                                        generator=torch.Generator().manual_seed(0))
 
@@ -52,7 +52,12 @@ class SweepPlan:
     def __init__(self, cfg: dict, grid):
         self.grid, self.n = tuple(grid), grid[0] * grid[1]
         self.ks = [k * self.n // 10 for k in cfg["random_drop_tenths"]]
-        self.masses, self.shuffles = list(cfg["masses"]), list(cfg["shuffle_grids"])
+        self.masses, self.shuffles = list(cfg["masses"]), [as_grid(g) for g in cfg["shuffle_grids"]]
+        if cfg["shuffle_mean"] not in ("shuffled", "all"):
+            raise ValueError(f"shuffle_mean must be 'shuffled' or 'all', got {cfg['shuffle_mean']!r}")
+        # Naseer et al. report one accuracy per grid (evaluate.py l.209-227); the mean is the TransMix paper's summary.
+        # "shuffled": over the grids that shuffle (a 1x1 grid is the clean image); "all": every listed grid
+        self.in_mean = [g != (1, 1) or cfg["shuffle_mean"] == "all" for g in self.shuffles]
         self.points = len(self.ks) + 2 * len(self.masses) + len(self.shuffles)
 
 
@@ -100,8 +105,9 @@ def drop_and_shuffle(model, saliency, items, cfg, img_size, grid, device) -> dic
                          "top1": pct["salient"]},
         "non_salient_drop": {"mass": plan.masses, "info_loss": (sums["non_salient_frac"] / total).tolist(),
                              "top1": pct["non_salient"]},
-        "shuffle": {"grid": plan.shuffles, "patches": [g * g for g in plan.shuffles], "top1": pct["shuffle"],
-                    "mean_top1": float(np.mean(pct["shuffle"]))},
+        "shuffle": {"grid": [list(g) for g in plan.shuffles], "patches": [r * c for r, c in plan.shuffles],
+                    "top1": pct["shuffle"], "mean_over": [list(g) for g, k in zip(plan.shuffles, plan.in_mean) if k],
+                    "mean_top1": float(np.mean([v for v, k in zip(pct["shuffle"], plan.in_mean) if k]))},
     }
 
 
@@ -140,22 +146,35 @@ def imagenet_o_metrics(model, ood_items, id_items, subset, cfg, img_size, device
 def localisation(model, items, root, cfg, img_size, device) -> dict:
     """Class attention -> mass rule at ``cfg['loc_mass']`` -> nearest upsample -> one tight box; IoU (+1 convention)
     against the image's GT boxes (max), for the largest-component box and the all-foreground box. ``mask_area``: the
-    mean share of the image the mask covers (near 100 when the attention is flat and every box is the whole image)."""
+    mean share of the image the mask covers (near 100 when the attention is flat and every box is the whole image).
+
+    ``cfg['loc_geometry']``: ``'squash'`` (default: wsolevaluation, clovaai/wsolevaluation@96f4b88
+    ``data_loaders.py`` l.216-225 resizes to ``img_size x img_size`` and ``evaluation.py`` l.95-114 rescales the
+    boxes with ``int(v * new / old)``) or ``'crop'`` (the classification transform: shorter side, centre crop, boxes
+    clipped). The TransMix paper gives no code for its localisation numbers; wsolevaluation is the protocol it
+    cites for boxes."""
+    geometry = cfg["loc_geometry"]
+    if geometry not in ("squash", "crop"):
+        raise ValueError(f"loc_geometry must be 'squash' or 'crop', got {geometry!r}")
     ious = {"largest_component": [], "all_foreground": []}
     correct, area = [], []
-    for x, y, i in _bar(loader(items, cfg, img_size), "localisation"):
+    for x, y, i in _bar(loader(items, cfg, img_size, geometry), "localisation"):
         logits, attn, grid = model.with_attention(x.to(device))
         masks = grid_to_pixels(mass_mask(attn, cfg["loc_mass"]), grid, (img_size, img_size)).cpu().numpy()
         correct += (logits.argmax(1).cpu() == y).tolist()
         area += masks.reshape(len(masks), -1).mean(1).tolist()
         for m, j in zip(masks, i.tolist()):
             boxes, wh = val_boxes(root, items[j][0])
-            gts = [transform_box(b, wh, img_size, cfg["crop_pct"]) for b in boxes]
+            gts = [squash_box(b, wh, img_size) if geometry == "squash" else
+                   transform_box(b, wh, img_size, cfg["crop_pct"]) for b in boxes]
             for kind, lcc in (("largest_component", True), ("all_foreground", False)):
                 pb = box_from_mask(m, lcc)
                 ious[kind].append(0.0 if pb is None else max(box_iou(pb, g) for g in gts))
     out = {"images": len(correct), "mass": cfg["loc_mass"], "mask_area": float(100 * np.mean(area)),
-           "transform": f"resize {int(img_size / cfg['crop_pct'])} (shorter side), centre crop {img_size}"}
+           "geometry": geometry,
+           "transform": f"squash to {img_size}x{img_size} ({cfg['interpolation']}), boxes int(v * {img_size} / side)"
+           if geometry == "squash" else
+           f"resize {int(img_size / cfg['crop_pct'])} (shorter side, {cfg['interpolation']}), centre crop {img_size}"}
     c = np.asarray(correct, bool)
     for kind, v in ious.items():
         v = np.asarray(v)
@@ -169,15 +188,22 @@ def voc_jaccard(model, items, cfg, size, device) -> dict:
     """Naseer et al.'s weakly supervised segmentation: per head, the class attention thresholded at mass
     ``cfg['voc_mass']`` and upsampled to the image; per image, the mean over its present classes (not 0, not 255)
     of the best head's IoU with that class's mask; mean over images. Void pixels count in the union as in the
-    original unless ``cfg['ignore_void']``."""
+    original unless ``cfg['ignore_void']``.
+
+    ``cfg['voc_geometry']``: ``'squash'`` (default: Naseer et al.'s ``utils.py`` ``get_voc_dataset`` l.22-36 resizes
+    the image to ``size x size``, bilinear, and its mask the same way with nearest neighbours) or ``'crop'`` (shorter
+    side and centre crop, the mask through the same crop)."""
     from PIL import Image
 
-    to_t = eval_transform(size, 1.0)
+    geometry = cfg["voc_geometry"]
+    to_t = eval_transform(size, 1.0, cfg["interpolation"], geometry)
+    to_mask = mask_transform(size, geometry)
     per_image = []
     for img_path, seg_path in tqdm(items, desc="voc", mininterval=5, leave=False):
         with Image.open(img_path) as im:
             x = to_t(im.convert("RGB"))[None].to(device)
-        seg = np.asarray(Image.open(seg_path).resize((size, size), Image.NEAREST))
+        with Image.open(seg_path) as im:
+            seg = np.asarray(to_mask(im))
         _, attn, grid = model.with_attention(x, per_head=True)  # (1, heads, n)
         heads = attn[0]
         masks = grid_to_pixels(torch.stack([mass_mask(h[None], cfg["voc_mass"])[0] for h in heads]), grid,
@@ -188,6 +214,7 @@ def voc_jaccard(model, items, cfg, size, device) -> dict:
             continue
         per_image.append(np.mean([max(mask_iou(m, seg == c, void) for m in masks) for c in classes]))
     return {"images": len(per_image), "input_size": size, "mass": cfg["voc_mass"], "ignore_void": cfg["ignore_void"],
+            "geometry": geometry,
             "jaccard": float(100 * np.mean(per_image)) if per_image else float("nan")}
 
 

@@ -2,8 +2,9 @@
 
 - :func:`calib_err`, :func:`aurra`: Hendrycks et al., "Natural Adversarial Examples" (hendrycks/natural-adv-examples
   ``calibration_tools.py``), reproduced with their quirks.
-- :func:`ood_measures`: AUROC, AUPR (``average_precision_score``: step-wise, not trapezoid) and FPR at 95% recall with
-  the out-of-distribution samples as the positive class (Hendrycks' ``get_measures`` convention).
+- :func:`ood_measures`: AUROC, AUPR (``average_precision_score``: step-wise, not trapezoid) and FPR at 95% recall
+  (:func:`fpr_at_recall`, Hendrycks' cut-off rule) with the out-of-distribution samples as the positive class
+  (Hendrycks' ``get_measures`` convention).
 - :func:`box_iou`: integer pixel boxes with the +1 convention (wsolevaluation).
 """
 
@@ -59,21 +60,45 @@ def aurra(confidence, correct) -> float:
     return float(curve.mean())
 
 
-def ood_measures(out_scores, in_scores, recall: float = 0.95) -> dict:
-    """``{"auroc", "aupr", "fpr95"}`` for anomaly scores (higher = more anomalous), OOD = positive class.
+def fpr_at_recall(out_scores, in_scores, recall: float = 0.95) -> float:
+    """Hendrycks' ``fpr_and_fdr_at_recall`` (hendrycks/natural-adv-examples@0777070 ``calibration_tools.py`` l.117-157,
+    a copy of hendrycks/outlier-exposure@e6ede98 ``utils/display_results.py`` l.26-66), OOD = positive class.
 
-    ``fpr95``: the false-positive rate (in-distribution flagged) at the smallest threshold whose recall of the OOD
-    samples reaches ``recall``."""
-    from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+    The thresholds are the distinct scores, highest first; at each, recall = OOD samples at or above it / all OOD.
+    The curve is walked from the first threshold that reaches recall 1 back to the highest one, and the cut-off is
+    the threshold whose recall is *nearest* ``recall`` (``argmin |recall - level|``: it may lie below the level; among
+    equal recalls the lowest threshold, i.e. the most false positives, because that one comes first in the walk). The
+    value is the in-distribution samples at or above the cut-off / all in-distribution samples. (Not sklearn's
+    ``roc_curve`` and the first threshold reaching the level: that picks another point on flat stretches and with
+    few OOD samples; the tests pin the original's values on such inputs.)"""
+    out_scores, in_scores = np.asarray(out_scores, np.float64), np.asarray(in_scores, np.float64)
+    y = np.concatenate([np.ones(len(out_scores), bool), np.zeros(len(in_scores), bool)])
+    s = np.concatenate([out_scores, in_scores])
+    order = np.argsort(s, kind="mergesort")[::-1]  # descending, as the original (a reversed stable sort)
+    s, y = s[order], y[order]
+    last_of_level = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # the last sample of each distinct score
+    tps = np.cumsum(y, dtype=np.float64)[last_of_level]
+    fps = 1 + last_of_level - tps
+    full = int(np.searchsorted(tps, tps[-1]))  # the first threshold with every OOD sample above it
+    rec = tps[full::-1] / tps[-1]  # from there back to the highest threshold (the original's sentinel 1 appended
+    fps = fps[full::-1]  # after these is never the first minimum, so it is left out)
+    cut = int(np.argmin(np.abs(rec - recall)))
+    return float(fps[cut] / (~y).sum())
+
+
+def ood_measures(out_scores, in_scores, recall: float = 0.95) -> dict:
+    """``{"auroc", "aupr", "fpr95"}`` for anomaly scores (higher = more anomalous), OOD = positive class, as
+    Hendrycks' ``get_measures``: sklearn's ``roc_auc_score`` and ``average_precision_score`` (step-wise, not
+    trapezoid), and :func:`fpr_at_recall`."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
 
     out_scores, in_scores = np.asarray(out_scores, np.float64), np.asarray(in_scores, np.float64)
     if len(out_scores) == 0 or len(in_scores) == 0:
         raise ValueError("ood_measures needs both out- and in-distribution scores")
     y = np.concatenate([np.ones(len(out_scores)), np.zeros(len(in_scores))])
     s = np.concatenate([out_scores, in_scores])
-    fpr, tpr, _ = roc_curve(y, s)
     return {"auroc": float(roc_auc_score(y, s)), "aupr": float(average_precision_score(y, s)),
-            "fpr95": float(fpr[np.searchsorted(tpr, recall, side="left")])}
+            "fpr95": fpr_at_recall(out_scores, in_scores, recall)}
 
 
 def box_iou(a, b) -> float:

@@ -28,13 +28,25 @@ def random_drop(batch: int, n_patches: int, k: int, generator: torch.Generator) 
     return torch.zeros(batch, n_patches, dtype=torch.bool).scatter_(1, order[:, :k], True)
 
 
-def shuffle_patches(x: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    """Cut each image into an ``n x n`` grid and permute the cells (one random permutation per image)."""
+def as_grid(g) -> tuple[int, int]:
+    """A shuffle grid as ``(rows, cols)``: ``n`` is ``n x n``; ``[2, 4]`` is 2 rows of 4 cells (Naseer et al.'s
+    ``evaluate.py`` reshapes ``(B, C, h, H/h, w, W/w)``: h rows, w columns)."""
+    rows, cols = (g, g) if isinstance(g, int) else tuple(g)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"shuffle grid must be n or [rows, cols] of positive integers, got {g!r}")
+    return int(rows), int(cols)
+
+
+def shuffle_patches(x: torch.Tensor, grid, generator: torch.Generator) -> torch.Tensor:
+    """Cut each image into a ``rows x cols`` grid (``grid``: n or ``(rows, cols)``) and permute the cells, one random
+    permutation per image (Naseer et al. draw one per batch: with a fixed model this only changes which images see
+    which permutation)."""
     B, C, H, W = x.shape
-    if H % n or W % n:
-        raise ValueError(f"shuffle grid {n}x{n} must divide the image {H}x{W}")
-    ph, pw = H // n, W // n
-    cells = x.reshape(B, C, n, ph, n, pw).permute(0, 2, 4, 1, 3, 5).reshape(B, n * n, C, ph, pw)
-    perm = torch.rand(B, n * n, generator=generator).argsort(1).to(x.device)
-    cells = torch.gather(cells, 1, perm.view(B, n * n, 1, 1, 1).expand_as(cells))
-    return cells.reshape(B, n, n, C, ph, pw).permute(0, 3, 1, 4, 2, 5).reshape(B, C, H, W)
+    rows, cols = as_grid(grid)
+    if H % rows or W % cols:
+        raise ValueError(f"shuffle grid {rows}x{cols} must divide the image {H}x{W}")
+    ph, pw, n = H // rows, W // cols, rows * cols
+    cells = x.reshape(B, C, rows, ph, cols, pw).permute(0, 2, 4, 1, 3, 5).reshape(B, n, C, ph, pw)
+    perm = torch.rand(B, n, generator=generator).argsort(1).to(x.device)
+    cells = torch.gather(cells, 1, perm.view(B, n, 1, 1, 1).expand_as(cells))
+    return cells.reshape(B, rows, cols, C, ph, pw).permute(0, 3, 1, 4, 2, 5).reshape(B, C, H, W)

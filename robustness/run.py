@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from pretrain.checkpoint import atomic_write_json, load_backbone, sha256_file
+from pretrain.checkpoint import atomic_write_json, code_sha256, load_backbone, sha256_file
 
 from . import data as D
 from . import evaluate as E
@@ -35,7 +35,12 @@ DEFAULTS = {
     "max_images": None,  # cap per dataset (None: all)
     "random_drop_tenths": list(range(10)),  # drop k*N//10 patches, k = 0..9
     "masses": [round(0.1 * i, 1) for i in range(1, 11)],  # salient / non-salient mass 0.1..1.0
-    "shuffle_grids": [1, 2, 4, 8, 14],  # n x n: 1, 4, 16, 64, 196 patches
+    # n (n x n) or [rows, cols]; Naseer et al.'s scripts/evaluate_shuffle.sh l.9-10: 4, 8, 16, 32, 64, 196, 256 cells
+    "shuffle_grids": [[2, 2], [2, 4], [4, 4], [4, 8], [8, 8], [14, 14], [16, 16]],
+    "shuffle_mean": "shuffled",  # the mean over the grids that shuffle ("all": a 1x1 grid, the clean image, too)
+    "interpolation": "bilinear",  # Naseer et al. and Hendrycks: torchvision's default Resize (bicubic: timm's eval)
+    "loc_geometry": "squash",  # wsolevaluation's: squash to img_size, boxes int(v * new / old); "crop": resize + crop
+    "voc_geometry": "squash",  # Naseer et al.'s get_voc_dataset: image and mask squashed to voc_size; "crop"
     "calib_beta": 100,
     "loc_mass": 0.9,
     "voc_mass": 0.9,
@@ -153,6 +158,7 @@ def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_r
     results["inputs"] = {"backbone_sha256": meta["sha256"], "saliency_sha256": provider_sha,
                          "suite_sha256": suite_sha, "data_fingerprint_sha256": D.fingerprint(used)}
     results["suite"] = cfg
+    results["code_sha256"] = code_sha256("robustness")
     results["seconds"] = time.time() - t0
     plot(results, out)
     atomic_write_json(out / "results.json", results)

@@ -82,17 +82,24 @@ def summary(values: list) -> tuple[float | None, float | None]:
 
 
 def bootstrap_top1(data, method, baseline, seeds, n_boot=2000, seed=0):
-    """Paired bootstrap over validation images (the same resampled images for both methods, averaged over seeds) of
-    clean top-1(method) - top-1(baseline): (difference, low, high) in points."""
+    """Paired bootstrap of clean top-1(method) - top-1(baseline), in points: ``(difference, low, high)``.
+
+    With one seed it resamples validation images only (the same images for both methods), so the interval covers
+    test-set sampling and not training variance. With two or more seeds it is two-level: each resample draws seeds
+    (with replacement; the method and the baseline of one seed stay paired) and, independently, images, and
+    averages the per-image differences over both, so it covers training variance (seed to seed) as well."""
     a = [metric(data[(method, s)], "robustness", "drop_shuffle", "clean_correct") for s in seeds]
     b = [metric(data[(baseline, s)], "robustness", "drop_shuffle", "clean_correct") for s in seeds]
     if any(v is None for v in a + b) or len({len(v) for v in a + b}) != 1:
         return None
-    a, b = np.asarray(a, float), np.asarray(b, float)  # (seeds, images)
-    diff = (a - b).mean(0)  # per image, mean over seeds
+    d = np.asarray(a, float) - np.asarray(b, float)  # (seeds, images)
+    n_seeds, n_img = d.shape
     rng = np.random.default_rng(seed)
-    boots = diff[rng.integers(0, len(diff), (n_boot, len(diff)))].mean(1)
-    return 100 * diff.mean(), 100 * np.percentile(boots, 2.5), 100 * np.percentile(boots, 97.5)
+    boots = np.empty(n_boot)
+    for k in range(n_boot):
+        rows = d[rng.integers(0, n_seeds, n_seeds)] if n_seeds > 1 else d
+        boots[k] = rows.mean(0)[rng.integers(0, n_img, n_img)].mean()
+    return 100 * d.mean(), 100 * np.percentile(boots, 2.5), 100 * np.percentile(boots, 97.5)
 
 
 def bootstrap_seeds(values_m, values_b, n_boot=2000, seed=0):
@@ -147,7 +154,11 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
     out = []
     t = Table("Classification (clean val set)", ["method", "top-1", "top-5", "Δ top-1 vs baseline [95% CI]",
                                                  "train images/s", "paper top-1 (ImageNet)"],
-              "Δ: paired bootstrap over validation images (2,000 resamples), averaged over seeds. External rows: "
+              ("Δ: paired bootstrap (2,000 resamples) over seeds and validation images together (two-level), so "
+               "the interval includes training variance. " if len(seeds) > 1 else
+               "Δ: paired bootstrap over validation images (2,000 resamples); with one seed the interval covers "
+               "test-set sampling only, not training variance (usually the larger part): run --seeds 0,1,2 for "
+               "that. ") + "External rows: "
               "a released checkpoint, not trained here; its top-1 is the robustness stage's clean evaluation on the "
               "val set (same images). Train images/s: "
               "median over epochs of the training loop"
@@ -184,8 +195,17 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                           [" / ".join(paper(v) for v in p) if p else "—"])
         out.append(t)
     if any(metric(data[k], "robustness") for k in data):
+        suite = next((metric(data[k], "robustness", "suite") for k in data if metric(data[k], "robustness")), {})
+        sh = next((metric(data[k], "robustness", "drop_shuffle", "shuffle") for k in data
+                   if metric(data[k], "robustness", "drop_shuffle")), None) or {}
+        grids = ", ".join(f"{r}x{c}" for r, c in sh.get("mean_over", []))
         t = Table("Robustness", ["method", "ImageNet-A top-1", "calib. error ↓", "AURRA", "ImageNet-O AUPR",
-                                 "ImageNet-O AUROC", "FPR95 ↓", "shuffle mean top-1", "paper A / calib / AURRA / O"])
+                                 "ImageNet-O AUROC", "FPR95 ↓", "shuffle mean top-1", "paper A / calib / AURRA / O"],
+                  f"Shuffle mean over the grids {grids or '—'} (rows x columns; Naseer et al.'s set is 2x2, 2x4, 4x4, "
+                  "4x8, 8x8, 14x14, 16x16; the unshuffled 1x1 point is "
+                  f"{'included' if suite.get('shuffle_mean') == 'all' else 'left out'}). FPR95: Hendrycks' cut-off "
+                  "(the threshold whose OOD recall is nearest 95%). Images resized "
+                  f"{suite.get('interpolation', 'bilinear')}.")
         for m in methods:
             p = PAPER_ROBUST.get(alias, {}).get(m, {})
             t.rows.append([name(m), cell(*summary(per(m, "robustness", "imagenet_a", "top1"))),
@@ -201,7 +221,9 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                                         "loc. mIoU (all fg)", "mask area %", "VOC Jaccard", "paper loc. mIoU / VOC J"],
                   "Class attention thresholded at mass 0.9 (DINO's rule); boxes with the +1 pixel convention. Mask "
                   "area: mean share of the image inside the mask; near 100, the attention is flat and every box is "
-                  "the whole image, so the localisation columns cannot tell methods apart.")
+                  "the whole image, so the localisation columns cannot tell methods apart. Geometry: localisation "
+                  f"{suite.get('loc_geometry', '?')}, VOC {suite.get('voc_geometry', '?')} (squash: the whole image "
+                  "resized to a square, as wsolevaluation and Naseer et al.; crop: shorter side and centre crop).")
         for m in methods:
             p = PAPER_ROBUST.get(alias, {}).get(m, {})
             lc = {k: per(m, "robustness", "localisation", "largest_component", k)
@@ -291,6 +313,23 @@ METHOD_NOTES = {
 }
 
 
+def stale_results(data) -> list[str]:
+    """``"<method> seed<s>: <stage>"`` for every result whose recorded ``code_sha256`` is not this checkout's code
+    for that stage (or that records none: written before the hash was kept)."""
+    from pretrain.checkpoint import code_sha256
+
+    now: dict[str, str] = {}
+    out = []
+    for (m, s), stages in data.items():
+        for st, res in stages.items():
+            kind = "import" if res.get("external") else res.get("stage", st).split("_")[0]
+            if kind not in now:
+                now[kind] = code_sha256(kind)
+            if res.get("code_sha256") != now[kind]:
+                out.append(f"{m} seed{s}: {st}")
+    return out
+
+
 def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit") -> Path:
     root = Path(root)
     rep = root / "report"
@@ -313,6 +352,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     provider = next((metric(v, "robustness", "saliency_provider") for v in data.values()
                      if metric(v, "robustness")), "—")
     missing = [f"{m} seed{s}: {st}" for (m, s), v in data.items() for st in ("pretrain", "robustness") if st not in v]
+    stale = stale_results(data)
     head = [f"# {alias}: mixing augmentations benchmark ({profile} profile)", "",
             f"- methods: {', '.join(methods)} (baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
             f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
@@ -324,7 +364,9 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
             f"- pretraining ran {jobs} stage(s) at a time (run_all --jobs)",
-            f"- missing results: {', '.join(missing) if missing else 'none'}"]
+            f"- missing results: {', '.join(missing) if missing else 'none'}",
+            "- results produced by other code than this checkout's (kept from an earlier run; `run_all "
+            f"--rerun-stale` re-runs them): {', '.join(stale) if stale else 'none'}"]
     for m in methods:
         ext = external(data, m, seeds)
         if ext:

@@ -2,6 +2,7 @@
 
     tools/run_all.sh deit_s [--profile demo|paper|tiny] [--methods deit,transmix,mixpro] [--seeds 0,1,2]
                             [--data-root DIR] [--out runs] [--gpus N] [--weights deit=FILE,transmix=FILE2]
+                            [--nnodes N --node-rank R --master-addr HOST --master-port P] [--launcher slurm]
 
 For each method and seed: pretraining, the transfer tasks of the backbone's family (DeiT: Linear and Segmenter
 segmentation; PVT: Mask R-CNN), the robustness suite (salient dropping uses the baseline's backbone of the same seed
@@ -15,6 +16,17 @@ MMEngine stages from their last checkpoint).
 ``python -m pretrain.import_weights`` reads) is imported as the hand-off and every evaluation stage runs on it. The
 report marks those rows as external, with the source file and its sha256, and takes their clean top-1 from the
 robustness stage's evaluation on the val set.
+
+Training stages (pretraining, segmentation, detection) run on ``--gpus`` processes per node under ``torchrun``, as
+OpenMMLab's ``tools/dist_train.sh``; the other stages (import, robustness, report) are one process. Several nodes:
+the same command on every node with ``--nnodes N --node-rank R --master-addr HOST`` (or ``NNODES``, ``NODE_RANK``,
+``MASTER_ADDR``, ``PORT`` as dist_train.sh reads them) and ``--out`` on a shared filesystem. The nodes start the
+training stages in the same order, one at a time, each stage on its own port (``--master-port`` + its place in the
+plan); node 0 alone runs the one-process stages, records what is done and writes the report, the other nodes take
+part in the training stages only. SLURM: ``--launcher slurm`` starts every stage as an ``srun`` job step, as
+OpenMMLab's ``tools/slurm_train.sh`` does (``--gpus`` tasks in all, ``GPUS_PER_NODE`` (default min(gpus, 8)) per node,
+``CPUS_PER_TASK``, ``SRUN_ARGS``; ``--partition`` when run_all runs outside an allocation); pretraining reads srun's
+variables (``--launcher slurm``) and the transfer stages use MMEngine's ``slurm`` launcher.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ SCALE = {"demo": "demo", "tiny": "tiny"}  # profile -> built-in synthetic data s
 # seconds a demo stage takes on 2 CPU cores, two at a time (the first guess of the estimate; measured ones replace it)
 TYPICAL_S = {"pretrain": 400, "import": 10, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 300,
              "robustness": 150}
+TRAINING = ("pretrain", "seg_linear", "seg_segmenter", "det_maskrcnn")  # stages on every process of every node
 
 
 @dataclass(eq=False)  # a stage is itself: hashed and compared by identity
@@ -53,6 +66,11 @@ class Stage:
     cmd: list[str]
     inputs: list[Path]  # files whose content defines the stage (configs, upstream checkpoints)
     needs: list[Stage] = field(default_factory=list)
+    env: dict = field(default_factory=dict)  # per-stage environment (the SLURM job step's MASTER_PORT)
+
+    @property
+    def distributed(self) -> bool:  # a training stage: every node takes part
+        return self.name in TRAINING
 
     @property
     def label(self) -> str:
@@ -77,8 +95,19 @@ def sha_files(paths) -> str:
     return h.hexdigest()
 
 
+def module_args(cmd: list[str]) -> list[str]:
+    """``-m MODULE ARGS`` of a stage's command without how it was launched (torchrun, srun, ``--launcher``): the
+    recipe's global batch is the same on any process count, so a finished stage stays done on another layout."""
+    i = len(cmd) - 1 - cmd[::-1].index("-m")
+    args = cmd[i:]
+    if "--launcher" in args:
+        j = args.index("--launcher")
+        args = args[:j] + args[j + 2:]
+    return args
+
+
 def stage_key(st: Stage) -> str:
-    return hashlib.sha256(json.dumps({"cmd": st.cmd[st.cmd.index("-m"):], "inputs": sha_files(st.inputs)},
+    return hashlib.sha256(json.dumps({"cmd": module_args(st.cmd), "inputs": sha_files(st.inputs)},
                                      sort_keys=True).encode()).hexdigest()
 
 
@@ -87,23 +116,68 @@ def is_done(st: Stage) -> bool:
     return res.exists() and key_file.exists() and json.loads(key_file.read_text()).get("key") == stage_key(st)
 
 
-def python_cmd(module: str, gpus: int) -> list[str]:
-    py = sys.executable
-    if gpus > 1:
-        return [py, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(gpus), "-m", module]
-    return [py, "-m", module]
+def is_stale(st: Stage) -> bool:
+    """A finished stage whose ``results.json`` was written by other code than this checkout's (its recorded
+    ``code_sha256``; none recorded: older than the hash)."""
+    from pretrain.checkpoint import code_sha256
+
+    res = json.loads((st.out / "results.json").read_text())
+    return res.get("code_sha256") != code_sha256(st.name.split("_")[0])
 
 
-def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, gpus: int,
+@dataclass(frozen=True)
+class Launch:
+    """How the stages start: ``gpus`` processes per node under torchrun on ``nnodes`` nodes (``launcher='pytorch'``),
+    or ``gpus`` srun tasks in all (``'slurm'``)."""
+
+    gpus: int = 1
+    nnodes: int = 1
+    node_rank: int = 0
+    master_addr: str = "127.0.0.1"
+    master_port: int = 29500
+    launcher: str = "pytorch"
+    partition: str | None = None
+
+    @property
+    def processes(self) -> int:
+        return self.gpus if self.launcher == "slurm" else self.gpus * self.nnodes
+
+    def cmd(self, module: str, name: str, index: int) -> tuple[list[str], dict]:
+        """``(command, environment)`` of the ``index``-th stage of the plan, a ``name`` stage running ``module``."""
+        py = sys.executable
+        if self.launcher == "slurm":
+            tasks = self.gpus if name in TRAINING else 1
+            per_node = int(os.environ.get("GPUS_PER_NODE", min(tasks, 8)))
+            srun = ["srun"] + (["-p", self.partition] if self.partition else []) + [
+                f"--job-name=mixbench-{name}", f"--ntasks={tasks}", f"--ntasks-per-node={min(tasks, per_node)}",
+                f"--cpus-per-task={os.environ.get('CPUS_PER_TASK', '5')}", "--kill-on-bad-exit=1"]
+            if per_node > 0:
+                srun.append(f"--gres=gpu:{min(tasks, per_node)}")
+            srun += os.environ.get("SRUN_ARGS", "").split()
+            flag = ["--launcher", "slurm"] if name in TRAINING else []
+            return srun + [py, "-u", "-m", module] + flag, {"MASTER_PORT": str(self.master_port + index)}
+        if name not in TRAINING or self.processes == 1:
+            return [py, "-m", module], {}
+        if self.nnodes == 1:
+            run = ["--standalone"]
+        else:  # every node starts the same stages in the same order: the stage's place in the plan is its port
+            run = [f"--nnodes={self.nnodes}", f"--node_rank={self.node_rank}", f"--master_addr={self.master_addr}",
+                   f"--master_port={self.master_port + index}"]
+        return [py, "-m", "torch.distributed.run", *run, "--nproc_per_node", str(self.gpus), "-m", module,
+                "--launcher", "pytorch"], {}
+
+
+def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, launch: Launch | int = 1,
          weights: dict[str, Path] | None = None, num_classes: int | None = None,
          teacher: Path | None = None) -> list[Stage]:
-    """Every stage of the run; ``weights``: method -> released checkpoint imported instead of pretraining, refused
-    when its head does not have the data's ``num_classes``."""
+    """Every stage of the run, launched as ``launch`` says (an int: that many processes on this node); ``weights``:
+    method -> released checkpoint imported instead of pretraining, refused when its head does not have the data's
+    ``num_classes``."""
     weights = weights or {}
+    launch = launch if isinstance(launch, Launch) else Launch(gpus=launch)
     check_classes = ["--num-classes", str(num_classes)] if num_classes else []
     cfg = REPO / "configs/pretrain" / f"{alias}.py"
     suite = REPO / "configs/robustness" / f"{profile}.py"
-    launcher = ["--launcher", "pytorch"] if gpus > 1 else []
     stages: list[Stage] = []
     pre: dict[tuple[str, int], Stage] = {}
     for seed in seeds:
@@ -111,7 +185,7 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             d = out / alias / m / f"seed{seed}"
             if m in weights:
                 pre[(m, seed)] = Stage("import", m, seed, d / "pretrain", [
-                    sys.executable, "-m", "pretrain.import_weights", "--model", alias, "--weights", str(weights[m]),
+                    "-m", "pretrain.import_weights", "--model", alias, "--weights", str(weights[m]),
                     "--out", str(d / "pretrain"), "--label", m, "--profile", profile, "--seed", str(seed)]
                     + check_classes,
                     [Path(weights[m]), cfg])
@@ -121,9 +195,8 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             if m == "tokenmix" and teacher is not None:
                 extra, inputs = ["--set", f"method_kwargs.tokenmix.teacher={teacher}"], [cfg, teacher]
             st = Stage("pretrain", m, seed, d / "pretrain",
-                       python_cmd("pretrain.train", gpus) + ["--config", str(cfg), "--profile", profile, "--method", m,
-                                                             "--seed", str(seed), "--out", str(d / "pretrain"),
-                                                             "--resume"] + extra, inputs)
+                       ["-m", "pretrain.train", "--config", str(cfg), "--profile", profile, "--method", m,
+                        "--seed", str(seed), "--out", str(d / "pretrain"), "--resume"] + extra, inputs)
             pre[(m, seed)] = st
             stages.append(st)
     for seed in seeds:
@@ -133,20 +206,23 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             if FAMILY[alias] == "deit":
                 for dec in ("linear", "segmenter"):
                     o = d / "transfer" / f"seg_{dec}"
-                    stages.append(Stage(f"seg_{dec}", m, seed, o, python_cmd("transfer.seg", gpus) + [
-                        "--backbone", str(bb), "--decoder", dec, "--profile", profile, "--out", str(o)] + launcher,
-                        [bb, REPO / f"configs/transfer/seg_{profile}.py"], [p]))
+                    stages.append(Stage(f"seg_{dec}", m, seed, o, [
+                        "-m", "transfer.seg", "--backbone", str(bb), "--decoder", dec, "--profile", profile, "--out",
+                        str(o)], [bb, REPO / f"configs/transfer/seg_{profile}.py"], [p]))
             if FAMILY[alias] == "pvt":
                 o = d / "transfer" / "det_maskrcnn"
-                stages.append(Stage("det_maskrcnn", m, seed, o, python_cmd("transfer.det", gpus) + [
-                    "--backbone", str(bb), "--profile", profile, "--out", str(o)] + launcher,
+                stages.append(Stage("det_maskrcnn", m, seed, o, [
+                    "-m", "transfer.det", "--backbone", str(bb), "--profile", profile, "--out", str(o)],
                     [bb, REPO / f"configs/transfer/det_{profile}.py"], [p]))
             provider = pre[(BASELINE if BASELINE in methods else methods[0], seed)]
             o = d / "robustness"
-            stages.append(Stage("robustness", m, seed, o, [sys.executable, "-m", "robustness.run", "--backbone",
-                                                           str(bb), "--suite", str(suite), "--out", str(o),
-                                                           "--saliency", str(provider.out / "backbone.pth")],
+            stages.append(Stage("robustness", m, seed, o, ["-m", "robustness.run", "--backbone", str(bb), "--suite",
+                                                           str(suite), "--out", str(o), "--saliency",
+                                                           str(provider.out / "backbone.pth")],
                                 [bb, provider.out / "backbone.pth", suite], [p, provider]))
+    for i, st in enumerate(stages):  # "-m MODULE ARGS" -> the launcher's command (the stage's place: its port)
+        head, st.env = launch.cmd(st.cmd[1], st.name, i)
+        st.cmd = head + st.cmd[2:]
     return stages
 
 
@@ -177,12 +253,23 @@ def _die_with_parent() -> None:  # runs in the child before exec: a killed run_a
         pass
 
 
-def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
+def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0,
+               rerun: set | frozenset = frozenset()) -> list[Stage]:
     """Run the stages that are not done, up to ``jobs`` at a time in list order as their inputs finish; each stage
-    gets ``cpus // jobs`` threads. Returns the stages that failed or were skipped because an input failed."""
+    gets ``cpus // jobs`` threads. Returns the stages that failed or were skipped because an input failed.
+    ``node_rank`` > 0: a node other than node 0 of a multi-node run: it takes part in the training stages only (its
+    log: ``stage.node<R>.log``), and node 0 (whose global rank 0 writes ``results.json``) records them as done."""
+    worker = node_rank > 0
+    log_name = f"stage.node{node_rank}.log" if worker else "stage.log"
     t0 = time.time()
     took: dict[str, list[float]] = {}
-    todo = [st for st in stages if not is_done(st)]
+    todo: list[Stage] = []
+    for st in stages:  # not done, asked for again (``rerun``), or downstream of a stage that runs (checked again
+        # when its inputs are there: an upstream stage that writes the same bytes leaves it done)
+        if (st in rerun or not is_done(st) or any(n in todo for n in st.needs)) and (st.distributed or not worker):
+            todo.append(st)
+    if worker:
+        stages = [st for st in stages if st.distributed]
     print(f"[run_all] {len(stages)} stages, {len(stages) - len(todo)} already done; {jobs} at a time", flush=True)
     threads = max(1, cpu_count() // jobs)
     env = {**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
@@ -207,13 +294,17 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
             while ready and len(running) < jobs:
                 st = ready.pop(0)
                 waiting.remove(st)
+                if st not in rerun and st.needs and is_done(st):  # its inputs came out the same: nothing to do
+                    print(f"[run_all] {st.label}: inputs unchanged, already done", flush=True)
+                    finished.add(st)
+                    continue
                 started += 1
                 print(f"[run_all] stage {started}/{len(todo)}: {st.label} | elapsed {fmt(time.time() - t0)}, "
                       f"about {fmt(left())} left", flush=True)
                 st.out.mkdir(parents=True, exist_ok=True)
-                with open(st.out / "stage.log", "a") as log:
-                    proc = subprocess.Popen(st.cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            preexec_fn=_die_with_parent)
+                with open(st.out / log_name, "a") as log:
+                    proc = subprocess.Popen(st.cmd, cwd=REPO, env={**env, **st.env}, stdout=log,
+                                            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
                 running[proc] = (st, time.time())
             if not running:
                 if waiting and not ready:
@@ -222,11 +313,12 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1) -> list[Stage]:
             proc = _wait_any(running)
             st, s0 = running.pop(proc)
             took.setdefault(st.name, []).append(time.time() - s0)
-            if proc.returncode != 0 or not (st.out / "results.json").exists():
-                print(f"[run_all] FAILED {st.label} (exit {proc.returncode}); log: {st.out / 'stage.log'}", flush=True)
+            if proc.returncode != 0 or not (worker or (st.out / "results.json").exists()):
+                print(f"[run_all] FAILED {st.label} (exit {proc.returncode}); log: {st.out / log_name}", flush=True)
                 failed.append(st)
                 continue
-            atomic_write_json(st.out / "stage_key.json", {"key": stage_key(st), "cmd": st.cmd})
+            if not worker:
+                atomic_write_json(st.out / "stage_key.json", {"key": stage_key(st), "cmd": st.cmd})
             finished.add(st)
             print(f"[run_all] done {st.label} in {fmt(time.time() - s0)}", flush=True)
     finally:
@@ -268,7 +360,9 @@ def _wait_any(running: dict) -> subprocess.Popen:
         time.sleep(0.5)
 
 
-def ensure_data(profile: str, data_root: str | None) -> Path:
+def ensure_data(profile: str, data_root: str | None, wait_s: float = 0) -> Path:
+    """The data root; for the built-in profiles the synthetic data is generated here, or (``wait_s`` > 0: a node other
+    than node 0, which generates it) waited for."""
     if data_root:
         return Path(data_root)
     if profile not in SCALE:
@@ -278,10 +372,21 @@ def ensure_data(profile: str, data_root: str | None) -> Path:
                              "(layouts: configs/datasets.py)")
         return Path(env)
     root = REPO / "data" / f"synthetic-{SCALE[profile]}"
+    from tools.make_synthetic import STAMP, generator_sha
     from tools.make_synthetic import main as make
 
-    make(["--out", str(root), "--scale", SCALE[profile], "--seed", "0"])
-    return root
+    if wait_s <= 0:
+        make(["--out", str(root), "--scale", SCALE[profile], "--seed", "0"])
+        return root
+    print(f"[run_all] waiting for node 0 to write {root}", flush=True)
+    deadline = time.time() + wait_s
+    while time.time() < deadline:
+        stamp = root / STAMP
+        if stamp.exists() and json.loads(stamp.read_text()).get("generator_sha256") == generator_sha():
+            return root
+        time.sleep(2)
+    raise SystemExit(f"node 0 did not write {root} within {wait_s:.0f} s (is --out/the repository on a shared "
+                     "filesystem?)")
 
 
 def parse_weights(text: str | None, methods: list[str]) -> dict[str, Path]:
@@ -328,16 +433,36 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--out", default="runs")
-    ap.add_argument("--gpus", type=int, default=1)
+    ap.add_argument("--gpus", type=int, default=1,
+                    help="processes per node of a training stage (with --launcher slurm: srun tasks in all)")
+    ap.add_argument("--nnodes", type=int, default=int(os.environ.get("NNODES", 1)))
+    ap.add_argument("--node-rank", type=int, default=int(os.environ.get("NODE_RANK", 0)))
+    ap.add_argument("--master-addr", default=os.environ.get("MASTER_ADDR", "127.0.0.1"))
+    ap.add_argument("--master-port", type=int, default=int(os.environ.get("PORT", 29500)),
+                    help="the first training stage's port; stage i of the plan uses this + i")
+    ap.add_argument("--launcher", default="pytorch", choices=["pytorch", "slurm"],
+                    help="pytorch: torchrun on this node (and --nnodes); slurm: every stage an srun job step")
+    ap.add_argument("--partition", default=None, help="--launcher slurm: srun -p PARTITION")
     ap.add_argument("--teacher", default=None, metavar="FILE",
                     help="TokenMix's frozen teacher: a hand-off or a released checkpoint (pretrain.import_weights)")
     ap.add_argument("--weights", default=None, metavar="METHOD=FILE,...",
                     help="evaluate released checkpoints instead of pretraining those methods")
+    ap.add_argument("--rerun-stale", action="store_true",
+                    help="re-run finished stages whose results other code produced (listed at start-up)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="stages run side by side (default: 1 with a GPU, else min(2, CPU cores))")
     args = ap.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit(f"--jobs must be 1 or more, got {args.jobs}")
+    if args.gpus < 1 or args.nnodes < 1 or not 0 <= args.node_rank < args.nnodes:
+        raise SystemExit(f"--gpus {args.gpus} --nnodes {args.nnodes} --node-rank {args.node_rank}: need gpus >= 1, "
+                         "nnodes >= 1 and 0 <= node-rank < nnodes")
+    if args.launcher == "slurm" and args.nnodes > 1:
+        raise SystemExit("--launcher slurm spreads --gpus tasks over the allocation's nodes (GPUS_PER_NODE each): "
+                         "run it once, without --nnodes")
+    if args.nnodes > 1 and (args.jobs or 1) > 1:
+        raise SystemExit(f"--jobs {args.jobs} with --nnodes {args.nnodes}: the nodes must start the training stages "
+                         "in the same order, one at a time")
     if args.model not in ALIASES:
         raise SystemExit(f"unknown backbone {args.model!r}; aliases: {', '.join(ALIASES)}")
     from pretrain.mixing import MIXERS
@@ -350,7 +475,8 @@ def main(argv=None) -> int:
     weights = parse_weights(args.weights, methods)
     teacher = check_teacher(args.model, args.profile, methods, weights, args.teacher)
     t0 = time.time()
-    root = ensure_data(args.profile, args.data_root)
+    worker = args.node_rank > 0
+    root = ensure_data(args.profile, args.data_root, wait_s=3600 if worker else 0)
     env = {**os.environ, "DATA_ROOT": str(root.resolve()), "PYTHONPATH": str(REPO)}
     out = Path(args.out).resolve()
     n_classes = None
@@ -358,14 +484,31 @@ def main(argv=None) -> int:
         from configs.datasets import dataset_root, imagenet_classes
 
         n_classes = len(imagenet_classes(dataset_root("imagenet", root)))
-    stages = plan(args.model, args.profile, methods, seeds, out, args.gpus, weights, n_classes, teacher)
-    jobs = args.jobs or default_jobs()
+    launch = Launch(args.gpus, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.launcher,
+                    args.partition)
+    stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher)
+    jobs = args.jobs or (1 if args.nnodes > 1 or args.launcher == "slurm" else default_jobs())
+    stale = [st for st in stages if is_done(st) and is_stale(st)]
+    if stale:
+        print(f"[run_all] {len(stale)} finished stage(s) were produced by other code than this checkout's: "
+              f"{', '.join(st.label for st in stale)}; "
+              + ("re-running them (--rerun-stale)" if args.rerun_stale else
+                 "kept (the report marks them); --rerun-stale re-runs them"), flush=True)
+    rerun = frozenset(stale) if args.rerun_stale else frozenset()
     signal.signal(signal.SIGTERM, _on_signal)  # `kill` stops the running stages too (run_stages), then exit 143
+    if worker:  # node R > 0: the training stages only; node 0 holds the run, records the stages and reports
+        try:
+            failed = run_stages(stages, env, jobs, args.node_rank, rerun)
+        except Interrupted:
+            return 143
+        print(f"[run_all] node {args.node_rank}: training stages finished ({fmt(time.time() - t0)}); node 0 writes "
+              "the report", flush=True)
+        return 1 if failed else 0
     from tools.report import write_report
 
     with RunLock(out / args.model, "run_all"):  # a second run_all on the same --out is refused, naming this one
         try:
-            failed = run_stages(stages, env, jobs)
+            failed = run_stages(stages, env, jobs, rerun=rerun)
         except Interrupted:
             return 143
         report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)

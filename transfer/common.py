@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from pretrain.checkpoint import sha256_file
+from pretrain.checkpoint import code_sha256, sha256_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,8 @@ def config_sha(cfg) -> str:
 def finish(out: Path, result: dict, backbone: str | Path, cfg) -> dict:
     from pretrain.checkpoint import atomic_write_json
 
-    result = {**result, "backbone_sha256": sha256_file(backbone), "config_sha256": config_sha(cfg)}
+    result = {**result, "backbone_sha256": sha256_file(backbone), "config_sha256": config_sha(cfg),
+              "code_sha256": code_sha256(result["stage"].split("_")[0])}
     atomic_write_json(out / "results.json", result)
     return result
 
@@ -81,6 +82,23 @@ def world_size(launcher: str) -> int:
     if launcher == "slurm":
         return int(os.environ.get("SLURM_NTASKS", "1"))
     return 1
+
+
+def join_process_group(cfg, launcher: str) -> None:
+    """Multi-process runs without a GPU (gloo): MMEngine 0.10.7's ``pytorch`` and ``slurm`` launchers call
+    ``torch.cuda.set_device`` and its model wrapper passes ``device_ids=[LOCAL_RANK]``, both of which fail on a CPU.
+    So on a CPU join the process group here (torchrun's or srun's environment, as ``pretrain.train`` does; the
+    Runner then skips its own ``init_dist``) and wrap with ``device_ids=None``, MMEngine's wrapper otherwise as its
+    default (``broadcast_buffers=False``). With a GPU MMEngine's own launchers run unchanged (NCCL)."""
+    import torch
+
+    if launcher == "none" or torch.cuda.is_available():
+        return
+    from pretrain.distributed import init_distributed
+
+    init_distributed("cpu", launcher)
+    cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False,
+                                 find_unused_parameters=cfg.get("find_unused_parameters", False))
 
 
 def apply_global_batch(cfg, launcher: str) -> int:

@@ -21,7 +21,15 @@ import torch
 
 from configs.datasets import dataset_root
 
-from .common import allow_mmengine_resume, apply_global_batch, finish, last_checkpoint, load_profile_config, read_meta
+from .common import (
+    allow_mmengine_resume,
+    apply_global_batch,
+    finish,
+    join_process_group,
+    last_checkpoint,
+    load_profile_config,
+    read_meta,
+)
 from .convert import DROPPED_BY_PVT_CONVERT, check_exact, mmdet_pvt_config, pvt_to_mmdet
 
 log = logging.getLogger("transfer.det")
@@ -95,13 +103,15 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg
     if cfg_options:  # MMEngine's --cfg-options, as the mm* tools take them (e.g. train_cfg.max_iters=1000)
         cfg.merge_from_dict(cfg_options)
     accum = apply_global_batch(cfg, launcher)  # the recipe's global batch on any process count
+    join_process_group(cfg, launcher)
     convert_and_check(backbone, cfg, out)
     cfg.dump(str(out / "config.py"))
     runner = Runner.from_cfg(copy.deepcopy(cfg))
     runner.train()
     m = runner.test()
     result = {"stage": "det_maskrcnn", "alias": meta["alias"], "method": meta["method"], "seed": meta["seed"],
-              "profile": profile, "epochs": cfg.train_cfg.max_epochs, "accumulative_counts": accum}
+              "profile": profile, "epochs": cfg.train_cfg.max_epochs, "accumulative_counts": accum,
+              "world_size": runner.world_size}
     for kind, prefix in METRICS.items():
         for k in ("mAP", "mAP_50", "mAP_75", "mAP_s", "mAP_m", "mAP_l"):
             v = float(m.get(prefix + k, float("nan")))  # pycocotools' -1: no object of that size

@@ -24,6 +24,7 @@ from .common import (
     allow_mmengine_resume,
     apply_global_batch,
     finish,
+    join_process_group,
     last_checkpoint,
     load_profile_config,
     read_meta,
@@ -103,6 +104,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     if cfg_options:  # MMEngine's --cfg-options, as the mm* tools take them (e.g. train_cfg.max_iters=1000)
         cfg.merge_from_dict(cfg_options)
     accum = apply_global_batch(cfg, launcher)  # the recipe's global batch on any process count
+    join_process_group(cfg, launcher)
     convert_and_check(backbone, cfg, out)
     cfg.dump(str(out / "config.py"))
 
@@ -120,7 +122,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     result = {"stage": f"seg_{decoder}", "alias": meta["alias"], "method": meta["method"], "seed": meta["seed"],
               "decoder": decoder, "profile": profile, "aAcc": float(ss["aAcc"]), "mAcc": float(ss["mAcc"]),
               "mIoU": float(ss["mIoU"]), "mIoU_ms": float(ms["mIoU"]), "iters": cfg.train_cfg.max_iters,
-              "accumulative_counts": accum,
+              "accumulative_counts": accum, "world_size": runner.world_size,
               "crop": list(cfg.crop_size)}
     if runner.rank == 0:
         result = finish(out, result, backbone, cfg)

@@ -1,6 +1,8 @@
 """The original protocols at ImageNet scale (PROTOCOLS.md section 2): 224 px, crop 0.875, 14x14 dropping grid,
-random k*196//10 for k = 0..9, salient / non-salient mass 0.1..1.0, shuffle grids 1/2/4/8/14, ImageNet-A calibration
-in bins of 100, localisation and VOC at mass 0.9, VOC at 512 px, void pixels in the union.
+random k*196//10 for k = 0..9, salient / non-salient mass 0.1..1.0, shuffle grids 2x2, 2x4, 4x4, 4x8, 8x8, 14x14,
+16x16 (rows x columns, Naseer et al.'s) and their mean, ImageNet-A calibration in bins of 100, localisation and VOC at
+mass 0.9 on squashed images (wsolevaluation's and Naseer et al.'s geometry), VOC at 512 px, void pixels in the union,
+bilinear resizing (torchvision's default, as Naseer et al. and Hendrycks).
 
     python -m robustness.run --backbone <run>/pretrain/backbone.pth --suite configs/robustness/paper.py --out DIR
 """

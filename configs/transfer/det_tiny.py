@@ -14,6 +14,8 @@ test_pipeline = [
     dict(type="LoadAnnotations", with_bbox=True, with_mask=True),
     dict(type="PackDetInputs", meta_keys=("img_id", "img_path", "ori_shape", "img_shape", "scale_factor")),
 ]
+global_batch_size = None  # the batch below on each process, not the paper's global 16 (which would make
+# apply_global_batch accumulate and stretch this short schedule)
 train_dataloader = dict(batch_size=2, num_workers=0,
                         dataset=dict(pipeline=train_pipeline, filter_cfg=dict(filter_empty_gt=True, min_size=4)))
 val_dataloader = dict(num_workers=0, dataset=dict(pipeline=test_pipeline))

@@ -30,6 +30,8 @@ tta_pipeline = [
          dict(type="RandomFlip", prob=1.0, direction="horizontal")],
         [dict(type="LoadAnnotations")], [dict(type="PackSegInputs")]]),
 ]
+global_batch_size = None  # the batch below on each process, not the paper's global 16 (which would make
+# apply_global_batch accumulate and stretch this short schedule)
 train_dataloader = dict(batch_size=2, num_workers=0, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from robustness.attention import box_from_mask, mass_mask
@@ -61,8 +62,49 @@ def test_ood_measures_hand_computed_and_sklearn():
     y, s = np.r_[np.ones(300), np.zeros(500)], np.r_[out, inn]
     m = ood_measures(out, inn)
     assert math.isclose(m["auroc"], roc_auc_score(y, s)) and math.isclose(m["aupr"], average_precision_score(y, s))
-    thr = np.sort(out)[::-1][math.ceil(0.95 * 300) - 1]  # the score at which 95% of OOD is recalled
-    assert math.isclose(m["fpr95"], (inn >= thr).mean())
+    assert math.isclose(m["fpr95"], _fpr_brute_force(out, inn))
+    assert math.isclose(m["fpr95"], 0.718)  # sklearn's roc_curve with the first threshold reaching 95%: 0.712
+
+
+def _fpr_brute_force(out, inn, level=0.95):
+    """Hendrycks' rule restated: among the distinct scores t from the lowest OOD score up, the one whose OOD recall
+    (#out >= t / P, in floating point) is nearest the level, the lowest such t on ties; FPR = #in >= t / N."""
+    out, inn = np.asarray(out, float), np.asarray(inn, float)
+    best = None
+    for t in np.unique(np.r_[out, inn]):  # ascending: the first of equal distances is the lowest threshold
+        if t < out.min():
+            continue
+        d = abs((out >= t).sum() / len(out) - level)
+        if best is None or d < best[0]:
+            best = (d, t)
+    return float((inn >= best[1]).mean())
+
+
+@pytest.mark.parametrize("out,inn,want,sklearn_first", [
+    # flat stretches and few OOD samples, where the original's nearest-recall cut-off and sklearn's roc_curve with
+    # the first threshold reaching 95% differ (values of hendrycks/natural-adv-examples@0777070 calibration_tools.py
+    # fpr_and_fdr_at_recall, run on these inputs)
+    (list(range(20, 1, -1)) + [0.5], [25, 1.5, 1.0, 0.8], 1.0, 0.25),
+    ([10, 9, 8, 7, 6, 5, 4, 3, 2, 0.2], [9.5, 1.0, 0.5, 0.2, 0.05], 0.6, 0.8),
+    (list(range(25, 0, -1)), [30, 1.5, 1.2, 0.2], 0.75, 0.25),
+    ([-1] * 2 + [-0.9] * 17 + [-0.5], [-1] * 5 + [-0.95] * 3 + [-0.9] * 2 + [-0.6] * 2, 7 / 12, 1.0),
+    (list(range(30, 13, -1)) + [3, 2, 1], [3, 2, 1, 0, -1, -2, -3, -4, -5, -6], 0.2, 0.3),
+])
+def test_fpr95_is_hendrycks_cutoff(out, inn, want, sklearn_first):
+    from sklearn.metrics import roc_curve
+
+    assert math.isclose(ood_measures(out, inn)["fpr95"], want)
+    assert math.isclose(_fpr_brute_force(out, inn), want)
+    fpr, tpr, _ = roc_curve(np.r_[np.ones(len(out)), np.zeros(len(inn))], np.r_[out, inn])
+    assert math.isclose(fpr[np.searchsorted(tpr, 0.95, side="left")], sklearn_first)  # the rule it replaces
+
+
+def test_fpr95_random_ties_match_the_restatement():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        out = rng.integers(0, 12, rng.integers(1, 40)).astype(float)
+        inn = rng.integers(-3, 9, rng.integers(1, 40)).astype(float)
+        assert math.isclose(ood_measures(out, inn)["fpr95"], _fpr_brute_force(out, inn))
 
 
 def test_box_and_mask_iou():
@@ -125,3 +167,65 @@ def test_perturbation_invariants():
         assert not torch.equal(s, x)
     with pytest.raises(ValueError, match="divide"):
         shuffle_patches(x, 14, g)
+
+
+def test_shuffle_non_square_grid_is_rows_by_columns():
+    """Naseer et al.'s 2x4 grid: 2 rows of 4 cells (112x56 px at 224): each output cell is one input cell."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.arange(8, dtype=torch.float).view(1, 1, 2, 4).repeat_interleave(112, 2).repeat_interleave(56, 3)
+    s = shuffle_patches(x.expand(2, 3, -1, -1).contiguous(), [2, 4], g)
+    cells = s.reshape(2, 3, 2, 112, 4, 56)
+    assert (cells == cells[:, :, :, :1, :, :1]).all()  # constant 112x56 blocks: the cell shape is rows x columns
+    for i in range(2):
+        assert sorted(cells[i, 0, :, 0, :, 0].flatten().tolist()) == list(range(8))
+    assert not torch.equal(s[0, 0], x[0, 0])
+    with pytest.raises(ValueError, match="shuffle grid 4x3 must divide the image 224x224"):
+        shuffle_patches(x, (4, 3), g)
+
+
+def test_eval_transform_is_torchvision_default_bilinear_on_a_non_square_image():
+    """Naseer et al. and Hendrycks: Resize(256) + CenterCrop(224) with torchvision's default (bilinear)."""
+    from torchvision import transforms as T
+
+    from robustness.data import eval_transform
+
+    rng = np.random.default_rng(0)
+    im = Image.fromarray(rng.integers(0, 255, (375, 500, 3), dtype=np.uint8))
+    ref = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor()])(im)
+    assert torch.equal(eval_transform(224, 0.875)(im), ref)
+    assert not torch.equal(eval_transform(224, 0.875, "bicubic")(im), ref)
+    squashed = eval_transform(224, 0.875, geometry="squash")(im)
+    assert torch.equal(squashed, T.Compose([T.Resize((224, 224)), T.ToTensor()])(im))
+
+
+def test_squash_box_is_wsolevaluation_rescaling():
+    from robustness.data import squash_box
+
+    # clovaai/wsolevaluation resize_bbox: int(v * 224 / side) on a 500x375 image
+    assert squash_box((111, 108, 441, 193), (500, 375), 224) == (49, 64, 197, 115)
+    assert transform_box((111, 108, 441, 193), (500, 375), 224, 0.875) != (49, 64, 197, 115)
+
+
+@pytest.mark.parametrize("wh", [(500, 375), (375, 500), (500, 333)])
+@pytest.mark.parametrize("geometry", ["squash", "crop"])
+def test_voc_image_and_mask_stay_aligned_on_real_shapes(wh, geometry):
+    """VOC-shaped images: the mask must go through the image's geometry. An object painted into the image and
+    labelled in the mask lands on the same pixels after the transforms (IoU ~1; the old pipeline cropped the
+    image and squashed the mask: 0.5 on a 500x375 image)."""
+    from robustness.data import eval_transform, mask_transform
+
+    w, h = wh
+    img = np.zeros((h, w, 3), np.uint8)
+    seg = np.zeros((h, w), np.uint8)
+    for x0, y0, x1, y1, c in ((w // 2 + 10, h // 3, w // 2 + 90, h - 30, 5), (70, 20, 150, h // 2, 12)):
+        img[y0:y1, x0:x1] = 255
+        seg[y0:y1, x0:x1] = c
+    mask_img = Image.frombytes("P", (w, h), seg.tobytes())  # VOC's palette PNGs: mode P, raw class indices
+    x = eval_transform(512, 1.0, "bilinear", geometry)(Image.fromarray(img))
+    m = np.asarray(mask_transform(512, geometry)(mask_img))
+    assert x.shape == (3, 512, 512) and m.shape == (512, 512)
+    painted, labelled = x[0].numpy() > 0.5, m > 0
+    assert (painted & labelled).sum() / (painted | labelled).sum() > 0.97
+    if geometry == "crop" and w > h:  # the mask squashed as before: misaligned
+        old = np.asarray(mask_img.resize((512, 512), Image.NEAREST)) > 0
+        assert (painted & old).sum() / (painted | old).sum() < 0.8

@@ -35,14 +35,19 @@ def test_full_suite_on_tiny_data(backbones, tiny_data, tmp_path):
     assert saved["method"] == "transmix" and (tmp_path / "r/drop.png").stat().st_size > 1000
     assert (tmp_path / "r/shuffle.png").exists()
     ds = res["drop_shuffle"]
-    assert ds["images"] == 40 and ds["forwards"] == 40 * (10 + 2 * 10 + 4)
+    assert ds["images"] == 40 and ds["forwards"] == 40 * (10 + 2 * 10 + 6)
     assert ds["random_drop"]["info_loss"] == [k * 16 // 10 / 16 for k in range(10)]
     assert ds["salient_drop"]["info_loss"][-1] == 1.0 and ds["non_salient_drop"]["info_loss"][-1] == 0.0
     sal, non = np.array(ds["salient_drop"]["info_loss"]), np.array(ds["non_salient_drop"]["info_loss"])
     np.testing.assert_allclose(sal + non, 1.0)
     assert (np.diff(sal) >= 0).all()
     assert res["clean_top1"] == ds["random_drop"]["top1"][0] == ds["shuffle"]["top1"][0]  # identities
-    assert 0 <= ds["shuffle"]["mean_top1"] <= 100
+    # Naseer et al.'s grids that divide 32 (rows x columns), the mean over those that shuffle (1x1 left out)
+    assert ds["shuffle"]["grid"] == [[1, 1], [2, 2], [2, 4], [4, 4], [4, 8], [8, 8]]
+    assert ds["shuffle"]["patches"] == [1, 4, 8, 16, 32, 64] and ds["shuffle"]["mean_over"] == ds["shuffle"]["grid"][1:]
+    assert np.isclose(ds["shuffle"]["mean_top1"], np.mean(ds["shuffle"]["top1"][1:]))
+    assert res["localisation"]["geometry"] == "squash" and res["voc"]["geometry"] == "squash"
+    assert len(saved["code_sha256"]) == 64
     a = res["imagenet_a"]
     assert a["images"] == 100 and a["classes"] == 5 and 0 <= a["calib_err"] <= 100 and 0 <= a["aurra"] <= 100
     o = res["imagenet_o"]

@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,3 +175,27 @@ def test_malformed_index_file_is_named(tiny_data, tmp_path):
 
 def test_stamp_records_scale_and_seed(tiny_data):
     assert json.loads((tiny_data / "SYNTHETIC.json").read_text())["scale"] == "tiny"
+
+
+def test_imagenet_o_subset_is_hendrycks_200(tmp_path):
+    """Real ImageNet-1k: the shipped ImageNet-O / -A subsets (Hendrycks' eval_many_models.py wnid lists; timm's
+    ImageNet-A file) serve a dataset folder without an index file; a file that is not those 200 is refused."""
+    import timm
+
+    from configs.datasets import SHIPPED_SUBSETS
+
+    o = class_subset(tmp_path, "imagenet_o_indices.txt", 1000)
+    assert len(o) == 200 == len(set(o)) and o == sorted(o) and o[:3] == [1, 51, 70] and o[-1] == 996
+    a = class_subset(tmp_path, "imagenet_a_indices.txt", 1000)
+    timm_a = Path(timm.__file__).parent / "data/_info/imagenet_a_indices.txt"
+    assert a == [int(v) for v in timm_a.read_text().split()] and len(a) == 200
+    (tmp_path / "imagenet_o_indices.txt").write_text("\n".join(map(str, o[:199])) + "\n")
+    with pytest.raises(DatasetError, match="Hendrycks' 200 ImageNet-1k classes.*199 indices"):
+        class_subset(tmp_path, "imagenet_o_indices.txt", 1000)
+    (tmp_path / "imagenet_o_indices.txt").write_text("\n".join(map(str, o[:199] + [o[0]])) + "\n")
+    with pytest.raises(DatasetError, match="repeat"):
+        class_subset(tmp_path, "imagenet_o_indices.txt", 1000)
+    (tmp_path / "imagenet_o_indices.txt").write_text((SHIPPED_SUBSETS / "imagenet_o_indices.txt").read_text())
+    assert class_subset(tmp_path, "imagenet_o_indices.txt", 1000) == o
+    with pytest.raises(DatasetError, match="missing index file"):  # other class lists need their own file
+        class_subset(tmp_path / "nothing", "imagenet_o_indices.txt", 10)

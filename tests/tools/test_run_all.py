@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -137,3 +139,83 @@ def test_run_all_evaluates_a_released_checkpoint(tiny_data, tmp_path):
     row = next(ln for ln in md.splitlines() if ln.startswith("| deit (external) |") and "%" not in ln)
     assert f"| {clean:.1f} |" in row  # top-1 from the robustness stage's clean evaluation
     assert f"released checkpoint released.pth.tar (sha256 {meta['source_sha256']})" in md
+    assert "produced by other code than this checkout's (kept from an earlier run; `run_all --rerun-stale` re-runs " \
+           "them): none" in md
+
+    # results written by other code (here: a robustness result whose recorded code hash is not this checkout's)
+    # are listed and kept, marked in the report, and re-run only when asked
+    rob["code_sha256"] = "0" * 64
+    (run / "robustness/results.json").write_text(json.dumps(rob))
+    cmd += ["--weights", "deit=" + str(tmp_path / "released.pth.tar")]
+    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0 and "4 stages, 4 already done" in again.stdout, again.stdout[-2000:]
+    assert "1 finished stage(s) were produced by other code than this checkout's: robustness deit seed0" in \
+        again.stdout and "kept" in again.stdout
+    assert "re-runs them): deit seed0: robustness" in (out / "deit_t/report/report.md").read_text()
+    rerun = subprocess.run(cmd + ["--rerun-stale"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert rerun.returncode == 0 and "stage 1/1: robustness deit seed0" in rerun.stdout, rerun.stdout[-2000:]
+    assert json.loads((run / "robustness/results.json").read_text())["code_sha256"] != "0" * 64
+    assert "re-runs them): none" in (out / "deit_t/report/report.md").read_text()
+
+
+def test_training_stages_launch_on_two_nodes_and_under_slurm(tmp_path):
+    """The same plan on one process, on node 1 of two nodes of 8 GPUs (torchrun, a port per stage) and under SLURM
+    (srun job steps): the training stages change launcher only, the one-process stages stay one process, and a
+    stage's cache key does not depend on the layout (the recipe's global batch is the same on any)."""
+    from tools.run_all import Launch, module_args, plan, stage_key
+
+    args = ("pvt_t", "tiny", ["deit", "transmix"], [0], tmp_path)
+    one = plan(*args, 1)
+    nodes = plan(*args, Launch(gpus=8, nnodes=2, node_rank=1, master_addr="node0", master_port=29500))
+    slurm = plan(*args, Launch(gpus=16, launcher="slurm", partition="gpu"))
+    assert [s.name for s in one] == [s.name for s in nodes] == [s.name for s in slurm]
+    assert {s.name for s in one if s.distributed} == {"pretrain", "det_maskrcnn"}
+    for i, (a, b, c) in enumerate(zip(one, nodes, slurm)):
+        assert a.cmd[:2] == [sys.executable, "-m"] and "--launcher" not in a.cmd
+        assert module_args(a.cmd) == module_args(b.cmd) == module_args(c.cmd)
+        assert stage_key(a) == stage_key(b) == stage_key(c)
+        assert c.env == {"MASTER_PORT": str(29500 + i)} and c.cmd[:3] == ["srun", "-p", "gpu"]
+        if a.distributed:
+            assert b.cmd[1:3] == ["-m", "torch.distributed.run"] and b.cmd[-2:] != ["--launcher", "pytorch"]
+            for flag in ("--nnodes=2", "--node_rank=1", "--master_addr=node0", f"--master_port={29500 + i}"):
+                assert flag in b.cmd, flag
+            assert b.cmd[b.cmd.index("--nproc_per_node") + 1] == "8"
+            assert b.cmd[b.cmd.index("--launcher") + 1] == "pytorch"
+            for flag in ("--ntasks=16", "--ntasks-per-node=8", "--gres=gpu:8", "--kill-on-bad-exit=1"):
+                assert flag in c.cmd, flag
+            assert c.cmd[c.cmd.index("--launcher") + 1] == "slurm"
+        else:
+            assert b.cmd == a.cmd and "--ntasks=1" in c.cmd and "--launcher" not in c.cmd
+    bad = subprocess.run([sys.executable, "-m", "tools.run_all", "pvt_t", "--nnodes", "2", "--jobs", "2"], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "in the same order" in bad.stderr
+
+
+@pytest.mark.cluster
+def test_run_all_on_two_nodes(tiny_data, tmp_path):
+    """Two "nodes" on this machine (gloo, 127.0.0.1, one process each): both take part in pretraining and the two
+    segmentation stages (MMEngine's pytorch launcher on CPU), node 0 alone runs robustness and the report."""
+    import socket
+
+    with socket.socket() as s:  # a free base port; the stages use base + their place in the plan
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1] % 20000 + 30000
+    out = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "tools.run_all", "deit_t", "--profile", "tiny", "--methods", "deit", "--data-root",
+           str(tiny_data), "--out", str(out), "--nnodes", "2", "--master-port", str(port)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    nodes = [subprocess.Popen(cmd + ["--node-rank", str(r)], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=env) for r in (0, 1)]
+    logs = [p.communicate(timeout=1200)[0] for p in nodes]
+    assert [p.returncode for p in nodes] == [0, 0], logs[0][-3000:] + logs[1][-3000:]
+    assert "node 1: training stages finished" in logs[1] and "robustness" not in logs[1]
+    assert "4 stages, 0 already done" in logs[0] and "3 stages, 0 already done" in logs[1]
+    run = out / "deit_t/deit/seed0"
+    pre = json.loads((run / "pretrain/results.json").read_text())
+    assert pre["world_size"] == 2 and pre["global_batch"] == pre["micro_batch"] * 2 * pre["accumulation"]
+    for stage in ("pretrain", "transfer/seg_linear", "transfer/seg_segmenter"):
+        assert (run / stage / "stage_key.json").exists() and (run / stage / "stage.node1.log").exists(), stage
+    for dec in ("linear", "segmenter"):
+        assert json.loads((run / f"transfer/seg_{dec}/results.json").read_text())["world_size"] == 2
+    assert not (run / "robustness/stage.node1.log").exists() and (run / "robustness/results.json").exists()
+    assert (out / "deit_t/report/report.md").exists()
