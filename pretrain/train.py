@@ -103,6 +103,8 @@ def build_mixer(cfg: dict, method: str, model: torch.nn.Module, num_classes: int
     kwargs = {"smoothing": cfg["smoothing"]}
     if "patch_size" in MIXERS[method].options():
         kwargs["patch_size"] = token_stride(model)
+    if "input_mean" in MIXERS[method].options():  # the pipeline's normalisation (Attentive-CutMix undoes it)
+        kwargs["input_mean"], kwargs["input_std"] = tuple(cfg["mean"]), tuple(cfg["std"])
     kwargs.update(cfg["method_kwargs"].get(method, {}))
     return create_mixer(method, num_classes, **kwargs)
 

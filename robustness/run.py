@@ -92,10 +92,13 @@ def plot(results: dict, out: Path) -> None:
     plt.close(fig)
 
 
-def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_root=None, device=None) -> dict:
+def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_root=None, device=None,
+        saliency_head=None) -> dict:
     cfg = load_suite(suite)
     if saliency is not None:
         cfg["saliency"] = saliency
+    if saliency_head is not None:
+        cfg["saliency_head"] = saliency_head if saliency_head == "mean" else int(saliency_head)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -173,12 +176,14 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--saliency", default=None, help="shared saliency provider: a hand-off backbone.pth or a released "
                     "checkpoint in any layout pretrain.import_weights reads (default: the suite's)")
+    ap.add_argument("--saliency-head", default=None, help="'mean' over heads or a head index from 0 (Naseer et al. "
+                    "with DINO ViT-S/16: 1); default: the suite's")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--device", default=None)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s robustness] %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stderr)
-    run(args.backbone, args.suite, args.out, args.saliency, args.data_root, args.device)
+    run(args.backbone, args.suite, args.out, args.saliency, args.data_root, args.device, args.saliency_head)
 
 
 if __name__ == "__main__":

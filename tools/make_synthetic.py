@@ -16,7 +16,9 @@ Writes six datasets under ``--out`` that every stage of the suite reads exactly 
 - ``coco/``: ``train2017/``, ``val2017/``, ``annotations/instances_{train,val}2017.json`` with polygon masks.
 - ``voc2012/``: ``JPEGImages``, ``SegmentationClass`` (palette PNGs, 255 = void band), ``ImageSets/Segmentation``.
 
-Images are shape classes rendered on textured, cluttered backgrounds with random scale, position, rotation and colour.
+Images are shape classes rendered on textured, cluttered backgrounds with random scale, position, rotation and colour,
+at their dataset's typical sizes (``REAL_WH``: ImageNet and VOC/Pascal 500x375, 375x500, 500x333, ...; COCO 640x480,
+480x640, 640x427, ...), scaled so the long side is the scale's size: every evaluator meets non-square images.
 Every image has its own random stream seeded by (seed, split, index), so the output is byte-identical for a seed.
 """
 
@@ -35,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-VERSION = 3
+VERSION = 4  # 4: non-square images at the real datasets' aspect ratios
 STAMP = "SYNTHETIC.json"
 
 
@@ -171,15 +173,17 @@ def _background(rng: np.random.Generator, h: int, w: int, clutter: int) -> np.nd
     return img * (1 - m) + np.asarray(canvas, np.float32) / 255.0 * m
 
 
-def _place(rng: np.random.Generator, pts: np.ndarray, side: int, radius: float, centre=None) -> np.ndarray:
-    """Rotate, scale and translate a unit polygon so it lies inside a ``side`` x ``side`` image; (N, 2) pixels."""
+def _place(rng: np.random.Generator, pts: np.ndarray, hw, radius: float, centre=None) -> np.ndarray:
+    """Rotate, scale and translate a unit polygon so it lies inside an ``h x w`` image; (N, 2) pixels (x, y)."""
+    h, w = hw
     th = rng.uniform(0, 2 * np.pi)
     rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
     p = pts @ rot.T * radius
-    p *= min(1.0, (side - 3) / (p.max(0) - p.min(0)).max())  # a rotated corner may not leave the image
+    ext = p.max(0) - p.min(0)
+    p *= min(1.0, (w - 3) / ext[0], (h - 3) / ext[1])  # a rotated corner may not leave the image
     lo, hi = p.min(0), p.max(0)
     if centre is None:
-        centre = np.array([rng.uniform(1 - lo[0], side - 1 - hi[0]), rng.uniform(1 - lo[1], side - 1 - hi[1])])
+        centre = np.array([rng.uniform(1 - lo[0], w - 1 - hi[0]), rng.uniform(1 - lo[1], h - 1 - hi[1])])
     return p + centre
 
 
@@ -214,14 +218,16 @@ def _bbox(mask: np.ndarray) -> list[int]:
     return [int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())]  # xmin ymin xmax ymax, inclusive
 
 
-def render_object(rng: np.random.Generator, side: int, shape: np.ndarray, hard: str | None = None,
+def render_object(rng: np.random.Generator, hw, shape: np.ndarray, hard: str | None = None,
                   hue: float | None = None):
-    """One centred-ish object on a cluttered background: ``(uint8 HxWx3, bool mask)``."""
+    """One centred-ish object on a cluttered ``h x w`` background: ``(uint8 HxWx3, bool mask)``."""
+    h, w = hw
+    side = min(h, w)
     small = hard == "small"
-    img = _background(rng, side, side, clutter=int(rng.integers(3, 7)) * (3 if hard == "clutter" else 1))
+    img = _background(rng, h, w, clutter=int(rng.integers(3, 7)) * (3 if hard == "clutter" else 1))
     radius = side * (rng.uniform(0.12, 0.2) if small else rng.uniform(0.28, 0.45))
-    poly = _place(rng, shape, side, radius)
-    alpha = _raster(poly, side, side)
+    poly = _place(rng, shape, (h, w), radius)
+    alpha = _raster(poly, h, w)
     img = _paint(img, rng, alpha, contrast=0.06 if hard == "contrast" else 0.35, hue=hue)
     if hard == "contrast":
         img = 0.5 + (img - img.mean()) * 0.45
@@ -231,32 +237,35 @@ def render_object(rng: np.random.Generator, side: int, shape: np.ndarray, hard: 
         x0, y0, x1, y1 = _bbox(alpha > 0.5)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         bw = rng.uniform(0.35, 0.5) * (x1 - x0 + 1)
-        occ = Image.new("L", (side, side))
-        ImageDraw.Draw(occ).rectangle([cx - bw / 2, 0, cx + bw / 2, side], fill=255)
+        occ = Image.new("L", (w, h))
+        ImageDraw.Draw(occ).rectangle([cx - bw / 2, 0, cx + bw / 2, h], fill=255)
         occ = np.asarray(occ.rotate(float(rng.uniform(0, 180)), center=(cx, cy)), np.float32)[..., None] / 255
-        img = img * (1 - occ) + _background(rng, side, side, 0) * occ
+        img = img * (1 - occ) + _background(rng, h, w, 0) * occ
     return _to_u8(img), alpha >= 0.5
 
 
-def render_scene(rng: np.random.Generator, side: int, n_obj: int, stuff: bool):
-    """Several non-overlapping objects; optionally on stuff regions. Returns image, objects, stuff label map."""
+def render_scene(rng: np.random.Generator, hw, n_obj: int, stuff: bool):
+    """Several non-overlapping objects on an ``h x w`` image; optionally on stuff regions. Returns image, objects,
+    stuff label map."""
+    h, w = hw
+    side = min(h, w)
     if stuff:
-        img, labels = _stuff_background(rng, side)
+        img, labels = _stuff_background(rng, (h, w))
     else:
-        img, labels = _background(rng, side, side, clutter=int(rng.integers(3, 7))), None
+        img, labels = _background(rng, h, w, clutter=int(rng.integers(3, 7))), None
     objects, taken = [], []
     for _ in range(n_obj):
         for _try in range(30):
             cls = int(rng.integers(len(CLASSES)))
             radius = side * rng.uniform(0.1, 0.22)
-            c = rng.uniform(radius + 1, side - radius - 1, 2)
+            c = np.array([rng.uniform(radius + 1, w - radius - 1), rng.uniform(radius + 1, h - radius - 1)])
             if all(np.hypot(*(c - c2)) > radius + r2 + 1 for c2, r2 in taken):
                 break
         else:
             continue
         taken.append((c, radius))
-        poly = _place(rng, SHAPES[CLASSES[cls]], side, radius, centre=c)
-        alpha = _raster(poly, side, side)
+        poly = _place(rng, SHAPES[CLASSES[cls]], (h, w), radius, centre=c)
+        alpha = _raster(poly, h, w)
         img = _paint(img, rng, alpha, hue=CLASS_HUE[CLASSES[cls]])
         objects.append({"cls": cls, "poly": poly, "mask": alpha >= 0.5})
     return _to_u8(img), objects, labels
@@ -282,18 +291,19 @@ def _stuff_texture(rng: np.random.Generator, name: str, h: int, w: int) -> np.nd
     return col[None, None] * (1 + tex) + rng.normal(0, 0.02, (h, w, 3)).astype(np.float32)
 
 
-def _stuff_background(rng: np.random.Generator, side: int):
+def _stuff_background(rng: np.random.Generator, hw):
     """Top stuff / bottom stuff split by a wavy horizon, plus one background (label 0) panel."""
+    h, w = hw
     top = ["sky", "wall", "building"][int(rng.integers(3))]
     bottom = ["grass", "ground", "water", "road", "floor"][int(rng.integers(5))]
-    xs = np.arange(side)
-    horizon = side * rng.uniform(0.3, 0.6) + side * 0.05 * np.sin(2 * np.pi * xs / side * rng.uniform(0.5, 2) +
-                                                                     rng.uniform(0, 6))
-    is_top = np.arange(side)[:, None] < horizon[None, :]
-    img = np.where(is_top[..., None], _stuff_texture(rng, top, side, side), _stuff_texture(rng, bottom, side, side))
+    xs = np.arange(w)
+    horizon = h * rng.uniform(0.3, 0.6) + h * 0.05 * np.sin(2 * np.pi * xs / w * rng.uniform(0.5, 2) +
+                                                             rng.uniform(0, 6))
+    is_top = np.arange(h)[:, None] < horizon[None, :]
+    img = np.where(is_top[..., None], _stuff_texture(rng, top, h, w), _stuff_texture(rng, bottom, h, w))
     labels = np.where(is_top, PC_STUFF[top], PC_STUFF[bottom]).astype(np.uint8)
-    pw, ph = (rng.uniform(0.15, 0.35, 2) * side).astype(int)
-    px, py = int(rng.integers(0, side - pw)), int(rng.integers(0, side - ph))
+    pw, ph = (rng.uniform(0.15, 0.35, 2) * np.array([w, h])).astype(int)
+    px, py = int(rng.integers(0, w - pw)), int(rng.integers(0, h - ph))
     img[py:py + ph, px:px + pw] = _background(rng, ph, pw, clutter=3)
     labels[py:py + ph, px:px + pw] = 0
     return img, labels
@@ -333,11 +343,11 @@ def voc_palette() -> list[int]:
     return pal
 
 
-def ilsvrc_xml(stem: str, wnid: str, side: int, box: list[int]) -> str:
-    x0, y0, x1, y1 = box
+def ilsvrc_xml(stem: str, wnid: str, hw, box: list[int]) -> str:
+    (h, w), (x0, y0, x1, y1) = hw, box
     return (f"<annotation>\n\t<folder>val</folder>\n\t<filename>{stem}</filename>\n"
             f"\t<source>\n\t\t<database>ILSVRC_2012</database>\n\t</source>\n"
-            f"\t<size>\n\t\t<width>{side}</width>\n\t\t<height>{side}</height>\n\t\t<depth>3</depth>\n\t</size>\n"
+            f"\t<size>\n\t\t<width>{w}</width>\n\t\t<height>{h}</height>\n\t\t<depth>3</depth>\n\t</size>\n"
             f"\t<segmented>0</segmented>\n\t<object>\n\t\t<name>{wnid}</name>\n\t\t<pose>Unspecified</pose>\n"
             f"\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>{x0}</xmin>\n"
             f"\t\t\t<ymin>{y0}</ymin>\n\t\t\t<xmax>{x1}</xmax>\n\t\t\t<ymax>{y1}</ymax>\n\t\t</bndbox>\n"
@@ -351,6 +361,21 @@ SPLIT_CODE = {"train": 1, "val": 2, "a": 3, "o": 4, "pc_train": 5, "pc_val": 6, 
 HARD = ["occluder", "fog", "contrast", "clutter", "small"]
 
 
+# the datasets' typical image sizes (width, height): every evaluator meets non-square images, as on the real data
+REAL_WH = {
+    "imagenet": [(500, 375), (375, 500), (500, 333), (500, 500), (333, 500)],  # ILSVRC val: mostly 500 x 375/333
+    "pascal": [(500, 375), (375, 500), (500, 333), (333, 500)],  # VOC / Pascal Context
+    "coco": [(640, 480), (480, 640), (640, 427), (427, 640)],
+}
+
+
+def real_hw(dataset: str, long_side: int, idx: int) -> tuple[int, int]:
+    """``(h, w)`` of item ``idx``: the dataset's typical sizes in turn, scaled so the long side is ``long_side``."""
+    w0, h0 = REAL_WH[dataset][idx % len(REAL_WH[dataset])]
+    s = long_side / max(w0, h0)
+    return round(h0 * s), round(w0 * s)
+
+
 def _rng(seed: int, split: str, idx: int) -> np.random.Generator:
     return np.random.default_rng([seed, SPLIT_CODE[split], idx])
 
@@ -361,7 +386,8 @@ def _item(task):
     rng = _rng(seed, kind, idx)
     if kind in ("train", "val"):
         cls = idx % len(CLASSES)
-        img, mask = render_object(rng, p["img"], SHAPES[CLASSES[cls]], hue=CLASS_HUE[CLASSES[cls]])
+        hw = real_hw("imagenet", p["img"], idx // len(CLASSES))
+        img, mask = render_object(rng, hw, SHAPES[CLASSES[cls]], hue=CLASS_HUE[CLASSES[cls]])
         wnid = WNIDS[cls]
         if kind == "train":
             _save_jpeg(img, out / "imagenet/train" / wnid / f"{wnid}_{idx // len(CLASSES)}.JPEG")
@@ -371,24 +397,25 @@ def _item(task):
         _save_png(mask.astype(np.uint8) * 255, out / "imagenet/masks/val" / wnid / f"{stem}.png")
         xml = out / "imagenet/Annotations/CLS-LOC/val" / f"{stem}.xml"
         xml.parent.mkdir(parents=True, exist_ok=True)
-        xml.write_text(ilsvrc_xml(stem, wnid, p["img"], _bbox(mask)))
+        xml.write_text(ilsvrc_xml(stem, wnid, hw, _bbox(mask)))
         return None
     if kind == "a":
         subset = a_subset()
         cls = subset[idx % len(subset)]
-        img, _ = render_object(rng, p["img"], SHAPES[CLASSES[cls]], hard=HARD[(idx // len(subset)) % len(HARD)],
-                               hue=CLASS_HUE[CLASSES[cls]])
+        img, _ = render_object(rng, real_hw("imagenet", p["img"], idx), SHAPES[CLASSES[cls]],
+                               hard=HARD[(idx // len(subset)) % len(HARD)], hue=CLASS_HUE[CLASSES[cls]])
         _save_jpeg(img, out / "imagenet-a" / WNIDS[cls] / f"a_{idx:06d}.jpg")
         return None
     if kind == "o":
         names = list(OOD_SHAPES)
-        img, _ = render_object(rng, p["img"], OOD_SHAPES[names[idx % len(names)]])
+        hw = real_hw("imagenet", p["img"], idx // len(names))
+        img, _ = render_object(rng, hw, OOD_SHAPES[names[idx % len(names)]])
         wnid = WNIDS[a_subset()[(idx // len(names)) % len(a_subset())]]  # ImageNet-O files sit in ID-class folders
         _save_jpeg(img, out / "imagenet-o" / wnid / f"o_{idx:06d}.jpg")
         return None
     if kind.startswith("pc_"):
-        side = p["pc"]
-        img, objects, labels = render_scene(rng, side, int(rng.integers(2, 5)), stuff=True)
+        hw = real_hw("pascal", p["pc"], idx)
+        img, objects, labels = render_scene(rng, hw, int(rng.integers(2, 5)), stuff=True)
         for o in objects:
             labels[o["mask"]] = PC_OBJECT_IDS[o["cls"]]
         stem = f"2008_{SPLIT_CODE[kind]}{idx:05d}"
@@ -396,8 +423,8 @@ def _item(task):
         _save_png(labels, out / "pascal_context/SegmentationClassContext" / f"{stem}.png")
         return stem
     if kind.startswith("coco_"):
-        side = p["coco"]
-        img, objects, _ = render_scene(rng, side, int(rng.integers(1, 5)), stuff=False)
+        h, w = real_hw("coco", p["coco"], idx)
+        img, objects, _ = render_scene(rng, (h, w), int(rng.integers(1, 5)), stuff=False)
         split = kind[5:]
         image_id = SPLIT_CODE[kind] * 1_000_000 + idx
         fname = f"{image_id:012d}.jpg"
@@ -407,19 +434,19 @@ def _item(task):
         anns = []
         for o in objects:
             poly = np.round(o["poly"], 2)
-            rle = mask_utils.merge(mask_utils.frPyObjects([poly.reshape(-1).tolist()], side, side))
+            rle = mask_utils.merge(mask_utils.frPyObjects([poly.reshape(-1).tolist()], h, w))
             x0, y0 = poly.min(0)
             x1, y1 = poly.max(0)
             box = [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]
             anns.append({"category_id": o["cls"] + 1, "segmentation": [poly.reshape(-1).tolist()],
                          "area": float(mask_utils.area(rle)), "bbox": box, "iscrowd": 0})
-        return {"id": image_id, "file_name": fname, "width": side, "height": side}, anns
+        return {"id": image_id, "file_name": fname, "width": w, "height": h}, anns
     if kind == "voc":
-        side = p["voc"]
-        img, objects, _ = render_scene(rng, side, int(rng.integers(1, 3)), stuff=False)
+        h, w = real_hw("pascal", p["voc"], idx)
+        img, objects, _ = render_scene(rng, (h, w), int(rng.integers(1, 3)), stuff=False)
         from scipy.ndimage import binary_dilation, binary_erosion
-        seg = np.zeros((side, side), np.uint8)
-        void = np.zeros((side, side), bool)
+        seg = np.zeros((h, w), np.uint8)
+        void = np.zeros((h, w), bool)
         for o in objects:
             seg[o["mask"]] = VOC_IDS[o["cls"]]
             void |= binary_dilation(o["mask"], iterations=1) & ~binary_erosion(o["mask"], iterations=1)

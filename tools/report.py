@@ -301,15 +301,23 @@ def config_docs(alias: str, profile: str) -> list[tuple[str, str]]:
 
 
 METHOD_NOTES = {
-    "deit": "switch_prob 0.5 (timm default; what the official TransMix config actually ran).",
-    "transmix": "label = (area + attention)/2 (official code); attention of the last block from the same forward.",
-    "mixpro": "PAL alpha detached and label smoothing kept (OpenMixup's port; the official code does neither); "
-              "MaskMix scale from the profile config.",
-    "maskmix": "MixPro's MaskMix with the area label.",
-    "tokenmix": "teacher map computed online from a frozen checkpoint (official: precomputed NFNet-F6 maps).",
+    "deit": "switch_prob 0.5 (timm default; what the official TransMix config actually ran); CutMix box ends at "
+            "c + cut//2 (timm 0.4.12/0.5.4, the originals' pins; box_rounding='ceil' for timm 1.0.31's).",
+    "transmix": "label = (area + attention)/2 (official code); attention of the last block from the same forward; "
+                "CutMix box of timm 0.5.4 (box_rounding).",
+    "mixpro": "PAL alpha detached and label smoothing kept in the loss target (OpenMixup's port; the official code "
+              "does neither: detach_alpha / pal_smoothing); alpha against the smoothed area target and randperm "
+              "pairing as the official code; MaskMix scale from the profile config.",
+    "maskmix": "MixPro's MaskMix with the area label; randperm pairing (official; pairing='flip' for timm's).",
+    "tokenmix": "teacher map computed online from a frozen checkpoint as a ReLU class-activation map (official: "
+                "precomputed NFNet-F6 top-5 logit maps); one block mask per batch, the official block loop and its "
+                "subtractive label smoothing (mask_scope, block_fill, target_smoothing).",
     "saliencymix": "spectral-residual saliency (official: OpenCV fine-grained, which needs opencv-contrib).",
-    "gridmix": "global area label only.",
-    "attentive_cutmix": "external model's feature map pooled to the cell grid.",
+    "gridmix": "no official code: OpenMixup's parametrisation (variant='openmixup'; 'grid' for this suite's earlier "
+               "GridMask-style grid); global area label only; in the DeiT switch as TransMix Table 8.",
+    "attentive_cutmix": "cells ranked by the last channel of the CNN's last feature map on the [0, 1] input "
+                        "(official); the CNN in eval mode (the official one runs BatchNorm in training mode on one "
+                        "image); the map pooled to the cell grid; flip pairing.",
 }
 
 

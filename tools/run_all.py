@@ -169,10 +169,11 @@ class Launch:
 
 def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, launch: Launch | int = 1,
          weights: dict[str, Path] | None = None, num_classes: int | None = None,
-         teacher: Path | None = None) -> list[Stage]:
+         teacher: Path | None = None, saliency: tuple[Path, str | None] | None = None) -> list[Stage]:
     """Every stage of the run, launched as ``launch`` says (an int: that many processes on this node); ``weights``:
     method -> released checkpoint imported instead of pretraining, refused when its head does not have the data's
-    ``num_classes``."""
+    ``num_classes``; ``saliency``: ``(file, head)`` of the one saliency provider for salient dropping (default: the
+    baseline's backbone of the same seed)."""
     weights = weights or {}
     launch = launch if isinstance(launch, Launch) else Launch(gpus=launch)
     check_classes = ["--num-classes", str(num_classes)] if num_classes else []
@@ -215,11 +216,12 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
                     "-m", "transfer.det", "--backbone", str(bb), "--profile", profile, "--out", str(o)],
                     [bb, REPO / f"configs/transfer/det_{profile}.py"], [p]))
             provider = pre[(BASELINE if BASELINE in methods else methods[0], seed)]
+            sal, needs = (saliency[0], [p]) if saliency else (provider.out / "backbone.pth", [p, provider])
+            head = ["--saliency-head", saliency[1]] if saliency and saliency[1] is not None else []
             o = d / "robustness"
             stages.append(Stage("robustness", m, seed, o, ["-m", "robustness.run", "--backbone", str(bb), "--suite",
-                                                           str(suite), "--out", str(o), "--saliency",
-                                                           str(provider.out / "backbone.pth")],
-                                [bb, provider.out / "backbone.pth", suite], [p, provider]))
+                                                           str(suite), "--out", str(o), "--saliency", str(sal)] + head,
+                                [bb, sal, suite], needs))
     for i, st in enumerate(stages):  # "-m MODULE ARGS" -> the launcher's command (the stage's place: its port)
         head, st.env = launch.cmd(st.cmd[1], st.name, i)
         st.cmd = head + st.cmd[2:]
@@ -445,6 +447,9 @@ def main(argv=None) -> int:
     ap.add_argument("--partition", default=None, help="--launcher slurm: srun -p PARTITION")
     ap.add_argument("--teacher", default=None, metavar="FILE",
                     help="TokenMix's frozen teacher: a hand-off or a released checkpoint (pretrain.import_weights)")
+    ap.add_argument("--saliency", default=None, metavar="FILE[:HEAD]",
+                    help="one saliency provider for salient dropping instead of the baseline's backbone: a released "
+                         "checkpoint (e.g. DINO's dino_deitsmall16_pretrain.pth:1, Naseer et al.'s: head 1)")
     ap.add_argument("--weights", default=None, metavar="METHOD=FILE,...",
                     help="evaluate released checkpoints instead of pretraining those methods")
     ap.add_argument("--rerun-stale", action="store_true",
@@ -474,6 +479,14 @@ def main(argv=None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     weights = parse_weights(args.weights, methods)
     teacher = check_teacher(args.model, args.profile, methods, weights, args.teacher)
+    saliency = None
+    if args.saliency:
+        f, _, head = args.saliency.partition(":") if not Path(args.saliency).is_file() else (args.saliency, "", "")
+        if not Path(f).is_file():
+            raise SystemExit(f"--saliency {args.saliency}: file {f} not found")
+        if head and head != "mean" and not head.isdigit():
+            raise SystemExit(f"--saliency {args.saliency}: the head is 'mean' or an index from 0, got {head!r}")
+        saliency = (Path(f).resolve(), head or None)
     t0 = time.time()
     worker = args.node_rank > 0
     root = ensure_data(args.profile, args.data_root, wait_s=3600 if worker else 0)
@@ -486,7 +499,7 @@ def main(argv=None) -> int:
         n_classes = len(imagenet_classes(dataset_root("imagenet", root)))
     launch = Launch(args.gpus, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.launcher,
                     args.partition)
-    stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher)
+    stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher, saliency)
     jobs = args.jobs or (1 if args.nnodes > 1 or args.launcher == "slurm" else default_jobs())
     stale = [st for st in stages if is_done(st) and is_stale(st)]
     if stale:

@@ -32,7 +32,8 @@ tta_pipeline = [
 ]
 global_batch_size = None  # the batch below on each process, not the paper's global 16 (which would make
 # apply_global_batch accumulate and stretch this short schedule)
-train_dataloader = dict(batch_size=2, num_workers=0, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(pipeline=train_pipeline))  # 2 was too few to beat
+# the most frequent class with the Segmenter on the non-square tiny scenes in 40 iterations
 val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_dataloader = val_cfg = val_evaluator = None  # as the demo: no val loop, one test at the end

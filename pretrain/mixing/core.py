@@ -1,6 +1,7 @@
 """Shared pieces of every mixing method: the batch record, label targets and the four public pure functions.
 
-Conventions (``../shared/PROTOCOLS.md``): the partner of sample ``i`` is ``x.flip(0)[i]`` (timm's pairing); ``lam`` is
+Conventions (``../shared/PROTOCOLS.md``): the partner of sample ``i`` is ``x.flip(0)[i]`` (timm's pairing; MaskMix /
+MixPro: ``x[randperm][i]`` as fistyee/MixPro, recorded in ``MixBatch.extra["partner"]``); ``lam`` is
 always the weight of the *partner's* label, one value per sample; targets are per-sample soft vectors
 ``(1 - lam_i) * y_i + lam_i * y_partner(i)`` built from label-smoothed one-hots (``off = s/K``, ``on = 1 - s + off``).
 
@@ -47,11 +48,13 @@ def smooth_one_hot(y: torch.Tensor, num_classes: int, smoothing: float = 0.1) ->
     return torch.full((y.shape[0], num_classes), off, device=y.device).scatter_(1, y[:, None], 1.0 - smoothing + off)
 
 
-def mix_targets(y: torch.Tensor, lam: torch.Tensor, num_classes: int, smoothing: float = 0.1) -> torch.Tensor:
-    """Per-sample soft targets ``(1 - lam_i) * y_i + lam_i * y_flip(i)``; ``lam`` ``(B,)`` weighs the partner."""
+def mix_targets(y: torch.Tensor, lam: torch.Tensor, num_classes: int, smoothing: float = 0.1,
+                partner: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-sample soft targets ``(1 - lam_i) * y_i + lam_i * y_partner(i)``; ``lam`` ``(B,)`` weighs the partner;
+    ``partner``: the partner index of each sample (None: ``flip(0)``, timm's pairing)."""
     y1 = smooth_one_hot(y, num_classes, smoothing)
     lam = lam.to(y1).reshape(-1, 1)
-    return (1 - lam) * y1 + lam * y1.flip(0)
+    return (1 - lam) * y1 + lam * (y1.flip(0) if partner is None else y1[partner.to(y1.device)])
 
 
 # ----------------------------------------------------------------------------------------- randomness helpers
@@ -67,18 +70,35 @@ def coin(generator: torch.Generator, p: float) -> bool:
     return bool(torch.rand((), generator=generator) < p)
 
 
-def cutmix_box(img_hw: tuple[int, int], lam: float, rng: np.random.Generator) -> tuple[int, int, int, int]:
+BOX_ROUNDING = ("floor", "ceil")
+
+
+def cutmix_box(img_hw: tuple[int, int], lam: float, rng: np.random.Generator,
+               rounding: str = "floor") -> tuple[int, int, int, int]:
     """timm's ``rand_bbox``: side ratio ``sqrt(1 - lam)``, uniform centre, clipped; ``(y_lo, y_hi, x_lo, x_hi)``.
 
     Same formula as ``timm.data.mixup.rand_bbox`` but on an explicit generator (timm's draws from numpy's global one).
+    ``rounding``: where the box ends, ``"floor"`` ``c + cut // 2`` (timm 0.4.12 and 0.5.4 ``mixup.py`` l.47-50, the
+    versions TransMix, TokenMix (0.5.4) and MixPro (0.4.12) pin, and timm up to 1.0.29) or ``"ceil"``
+    ``c + (cut + 1) // 2`` (timm 1.0.31, the installed one: a box of exactly ``cut`` when unclipped, 0.15% more area
+    on average at 224 px).
     """
+    check_rounding(rounding)
     h, w = img_hw
     ratio = math.sqrt(1 - lam)
     cut_h, cut_w = int(h * ratio), int(w * ratio)
     cy, cx = int(rng.integers(0, h)), int(rng.integers(0, w))
-    yl, yh = int(np.clip(cy - cut_h // 2, 0, h)), int(np.clip(cy + (cut_h + 1) // 2, 0, h))
-    xl, xh = int(np.clip(cx - cut_w // 2, 0, w)), int(np.clip(cx + (cut_w + 1) // 2, 0, w))
+    up_h, up_w = (cut_h // 2, cut_w // 2) if rounding == "floor" else ((cut_h + 1) // 2, (cut_w + 1) // 2)
+    yl, yh = int(np.clip(cy - cut_h // 2, 0, h)), int(np.clip(cy + up_h, 0, h))
+    xl, xh = int(np.clip(cx - cut_w // 2, 0, w)), int(np.clip(cx + up_w, 0, w))
     return yl, yh, xl, xh
+
+
+def check_rounding(rounding: str) -> str:
+    if rounding not in BOX_ROUNDING:
+        raise ValueError(f"box_rounding must be 'floor' (timm 0.4.12/0.5.4, the originals) or 'ceil' (timm 1.0.31), "
+                         f"got {rounding!r}")
+    return rounding
 
 
 def box_mask(box: tuple[int, int, int, int], img_hw: tuple[int, int], device=None) -> torch.Tensor:
@@ -88,11 +108,12 @@ def box_mask(box: tuple[int, int, int, int], img_hw: tuple[int, int], device=Non
     return m
 
 
-def paste(x: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
-    """``x`` where ``region`` is 0, the partner ``x.flip(0)`` where it is 1; region ``(H,W)`` or ``(B,H,W)``."""
+def paste(x: torch.Tensor, region: torch.Tensor, partner: torch.Tensor | None = None) -> torch.Tensor:
+    """``x`` where ``region`` is 0, the partner (``x.flip(0)``, or ``x[partner]``) where it is 1; region ``(H,W)`` or
+    ``(B,H,W)``."""
     m = region.to(x.dtype)
     m = m[None, None] if m.dim() == 2 else m[:, None]
-    return x * (1 - m) + x.flip(0) * m
+    return x * (1 - m) + (x.flip(0) if partner is None else x[partner.to(x.device)]) * m
 
 
 # ----------------------------------------------------------------------------------------- public pure functions
@@ -199,7 +220,7 @@ class Mixer:
 
     def targets(self, batch: MixBatch, logits=None, attn=None, grid=None, progress: float = 0.0) -> torch.Tensor:
         """Soft targets ``(B, K)`` for this batch; attention-aware methods use ``attn`` ``(B, h*w)`` on ``grid``."""
-        return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing)
+        return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, batch.extra.get("partner"))
 
     def parameters(self) -> list[torch.nn.Parameter]:
         """Learnable parameters of the method itself (PAL's learnable alpha); add them to the optimizer."""
@@ -299,8 +320,10 @@ class SwitchMixer(Mixer):
             return self.cut(x, y, generator)
         return mixup_batch(x, y, self.mixup_alpha, generator)
 
+    box_rounding = "floor"  # the originals' timm (cutmix_box); DeiTMix and TransMix take it as an option
+
     def cut(self, x, y, generator) -> MixBatch:
-        return cutmix_batch(x, y, self.cutmix_alpha, generator)
+        return cutmix_batch(x, y, self.cutmix_alpha, generator, self.box_rounding)
 
 
 def mixup_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator) -> MixBatch:
@@ -310,11 +333,12 @@ def mixup_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch
     return MixBatch(xm, y, torch.full((x.shape[0],), 1 - lam_self, device=x.device), "mixup")
 
 
-def cutmix_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator) -> MixBatch:
+def cutmix_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator,
+                 rounding: str = "floor") -> MixBatch:
     """timm's batch CutMix with ``correct_lam``: one box per batch, partner weight = clipped box area / image area."""
     H, W = x.shape[-2:]
     rng = np_rng(generator)
-    box = cutmix_box((H, W), float(rng.beta(alpha, alpha)), rng)
+    box = cutmix_box((H, W), float(rng.beta(alpha, alpha)), rng, rounding)
     yl, yh, xl, xh = box
     xm = x.clone()
     xm[..., yl:yh, xl:xh] = x.flip(0)[..., yl:yh, xl:xh]

@@ -10,7 +10,10 @@ Switches, with the official behaviour named:
 - ``alpha_strategy``: ``cosine`` (PAL), ``equal`` (0.5), ``linear`` (t/T), ``parabolic`` ((t/T)^2), ``learnable``
   (a scalar ``sigmoid(a)``; add :meth:`parameters` to the optimizer) -- MixPro Table 10;
 - ``detach_alpha``: default True (OpenMixup's port); the official code lets the gradient flow through alpha (False);
-- ``pal_smoothing``: default True (keep label smoothing); the official code drops smoothing on PAL batches (False);
+- ``pal_smoothing``: default True (keep label smoothing); the official code drops smoothing from the loss target of
+  PAL batches (False: ``lam*CE(y) + (1-lam)*CE(y[index])``, ``main.py`` l.288, l.310) while its alpha is computed
+  against the smoothed area target (l.304-306) -- alpha is so here with either setting;
+- ``pairing``: ``randperm`` (official: ``torch.randperm`` partner per batch) or ``flip`` (timm's);
 - ``attn_source``: as TransMix (last block default); ``scale``, ``beta``: MaskMix's grid and Beta parameter.
 """
 
@@ -28,9 +31,10 @@ class MixPro(AttentionAware, MaskMix):
     def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0, mixup_alpha: float = 0.8,
                  cutmix_alpha: float = 1.0, switch_prob: float = 0.5, scale: int = 4, patch_size: int = 16,
                  beta: float = 1.0, maskmix_prob: float = 0.5, alpha_strategy: str = "cosine",
-                 detach_alpha: bool = True, pal_smoothing: bool = True, attn_source="last", attn_model=None):
+                 detach_alpha: bool = True, pal_smoothing: bool = True, attn_source="last", attn_model=None,
+                 pairing: str = "randperm"):
         super().__init__(num_classes, smoothing, prob, mixup_alpha, cutmix_alpha, switch_prob, scale, patch_size,
-                         beta, maskmix_prob)
+                         beta, maskmix_prob, pairing)
         if alpha_strategy not in ALPHA_STRATEGIES:
             raise ValueError(f"alpha_strategy must be one of {ALPHA_STRATEGIES}, got {alpha_strategy!r}")
         self.alpha_strategy, self.detach_alpha, self.pal_smoothing = alpha_strategy, detach_alpha, pal_smoothing
@@ -59,12 +63,14 @@ class MixPro(AttentionAware, MaskMix):
         return torch.full((B,), float(value), device=area_target.device)
 
     def targets(self, batch, logits=None, attn=None, grid=None, progress=0.0):
+        partner = batch.extra.get("partner")
         if batch.kind != "maskmix":
-            return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing)
+            return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, partner)
         attn, grid = self._attention(batch, attn, grid)
-        smoothing = self.smoothing if self.pal_smoothing else 0.0
-        area_target = mix_targets(batch.y, batch.lam, self.num_classes, smoothing)
+        # alpha against the smoothed area target whatever pal_smoothing says (fistyee/MixPro@53a229e main.py
+        # l.304-306: the mixed target of utils.py l.55, smoothing 0.1); pal_smoothing only sets the loss target
+        area_target = mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, partner)
         alpha = self.alpha(logits, area_target, progress)
         lam_attn = attention_lambda(batch.region, attn, grid)
         lam = alpha * lam_attn + (1 - alpha) * batch.lam.to(alpha)
-        return mix_targets(batch.y, lam, self.num_classes, smoothing)
+        return mix_targets(batch.y, lam, self.num_classes, self.smoothing if self.pal_smoothing else 0.0, partner)

@@ -1,20 +1,29 @@
-"""TokenMix (Liu et al., ECCV 2022; code Sense-X/TokenMix ``tokenmix.py``).
+"""TokenMix (Liu et al., ECCV 2022; code Sense-X/TokenMix@0e17d5d ``tokenmix.py``).
 
 A token-level mask on the patch grid (BEiT-style block masking with aspect ratio in [0.3, 1/0.3], or uniform random)
 takes a fixed number of tokens from the partner (official: ``int(0.5 * N) + 14`` of N = 196). Labels come from a
 frozen teacher's class-activation map on the *unmixed* images: per image, the map of its ground-truth class,
-made non-negative and normalised over the grid; ``s_a`` = the sample's mass on its visible tokens, ``s_b`` = the
-partner's mass on the pasted tokens; the target puts ``s_a`` on class a and ``s_b`` on class b (not renormalised) and
-is trained with binary cross-entropy. Official split: TokenMix with probability ``tokenmix_prob`` (0.5), else Mixup.
+normalised over the grid; ``s_a`` = the sample's mass on its visible tokens, ``s_b`` = the partner's mass on the
+pasted tokens; trained with binary cross-entropy. Official split: TokenMix with probability ``tokenmix_prob`` (0.5),
+else Mixup.
+
+Checked against ``tokenmix.py`` l.166-209 (``generate_mask``) and l.329-358 (the target); switches, the original's
+first:
+- ``mask_scope``: ``"batch"`` (one mask for the whole batch, l.305-327) | ``"sample"`` (one per sample);
+- ``block_fill``: ``"official"`` (blocks of 1 token or more, each side strictly shorter than the grid, positions
+  anywhere inside it; 10 attempts per block, and the loop stops short after 10 failures: 108-112 of 112 tokens) |
+  ``"exact"`` (blocks of at least 4 tokens, topped up with random tokens to exactly the target count);
+- ``target_smoothing``: ``"official"`` (label smoothing kept, subtractively: every class ``s/K``, then
+  ``t[y_a] += s_a - s/2`` and ``t[y_b] += s_b - s/2``; l.347-353) | ``"none"`` (``s_a`` on class a, ``s_b`` on b).
 
 Deliberate differences from the official code:
-- the official code reads precomputed NFNet-F6 maps; this suite computes the teacher map online from any frozen
-  checkpoint (``teacher``), in one teacher forward per batch (the partner's map is the flipped batch's);
+- the official code reads precomputed NFNet-F6 maps (TokenLabeling's per-location logits with the classifier bias,
+  the ground-truth class kept where it is among a location's top 5); this suite computes the teacher map online
+  from any frozen checkpoint (``teacher``) as a ReLU class-activation map, in one teacher forward per batch (the
+  partner's map is the flipped batch's);
 - ``mix_fraction``: the official count ``int(0.5 * 196) + 14 = 112`` is generalised to ``round(N * 112 / 196)`` so
   smaller grids (the demo's) keep the same fraction; identical at N = 196;
-- block masking stops when the next block would overshoot and tops up with random tokens, so exactly the target
-  count is pasted (the official block loop may stop short);
-- Mixup batches keep label smoothing (``smoothing``), TokenMix batches use none, as the official target.
+- Mixup batches keep label smoothing (``smoothing``), as the official ``mixup_target``.
 """
 
 import math
@@ -27,7 +36,8 @@ from .core import MixBatch, Mixer, coin, frozen_model, mixup_batch, np_rng, past
 
 
 def block_token_mask(grid, n_mix: int, generator: torch.Generator, min_block: int = 4) -> torch.Tensor:
-    """BEiT ``MaskingGenerator``-style mask ``(h, w)`` with exactly ``n_mix`` ones (1 = token from the partner)."""
+    """``block_fill="exact"``: a BEiT ``MaskingGenerator``-style mask ``(h, w)`` with exactly ``n_mix`` ones (1 = token
+    from the partner): blocks of at least ``min_block`` tokens, then random tokens up to the count."""
     h, w = grid
     rng = np_rng(generator)
     mask = torch.zeros(h, w)
@@ -49,6 +59,36 @@ def block_token_mask(grid, n_mix: int, generator: torch.Generator, min_block: in
     if need > 0:
         pick = free[torch.randperm(len(free), generator=generator)[:need]]
         mask.view(-1)[pick] = 1.0
+    return mask
+
+
+def official_block_mask(grid, n_mix: int, rng) -> torch.Tensor:
+    """``block_fill="official"``: TokenMix's ``generate_mask`` (l.166-209) on a numpy-style ``rng`` (``uniform``,
+    ``integers``): blocks of ``uniform(1, left)`` tokens with log-uniform aspect in [0.3, 1/0.3], kept when both
+    sides are shorter than the grid's and they add 1..left new tokens; 10 attempts per block; 10 failures end the
+    mask short of ``n_mix``."""
+    h, w = grid
+    mask = torch.zeros(h, w)
+    count = 0
+    while count < n_mix:
+        left = min(n_mix - count, h * w)
+        delta = 0
+        for _ in range(10):
+            area = rng.uniform(1, left)
+            aspect = math.exp(rng.uniform(math.log(0.3), math.log(1 / 0.3)))
+            bh, bw = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
+            if bw < w and bh < h:
+                top, lft = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+                block = mask[top:top + bh, lft:lft + bw]
+                new = bh * bw - int(block.sum())
+                if 0 < new <= left:
+                    block.fill_(1.0)
+                    delta = new
+                if delta > 0:
+                    break
+        if delta == 0:
+            break
+        count += delta
     return mask
 
 
@@ -78,8 +118,15 @@ class TokenMix(Mixer):
 
     def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0, teacher=None,
                  patch_size: int = 16, mask_type: str = "block", mix_fraction: float = 112 / 196,
-                 tokenmix_prob: float = 0.5, mixup_alpha: float = 0.8):
+                 tokenmix_prob: float = 0.5, mixup_alpha: float = 0.8, mask_scope: str = "batch",
+                 block_fill: str = "official", target_smoothing: str = "official"):
         super().__init__(num_classes, smoothing, prob)
+        for key, value, valid in (("mask_scope", mask_scope, ("batch", "sample")),
+                                  ("block_fill", block_fill, ("official", "exact")),
+                                  ("target_smoothing", target_smoothing, ("official", "none"))):
+            if value not in valid:
+                raise ValueError(f"tokenmix {key} must be one of {valid} (the first is the original's), got {value!r}")
+        self.mask_scope, self.block_fill, self.target_smoothing = mask_scope, block_fill, target_smoothing
         if teacher is None:
             raise ValueError("tokenmix needs a frozen teacher: a checkpoint path (hand-off or release), "
                              "{'model': <timm name>, 'checkpoint': <path>} or an nn.Module")
@@ -116,25 +163,28 @@ class TokenMix(Mixer):
         grid = (H // p, W // p)
         n = grid[0] * grid[1]
         n_mix = min(n, max(1, round(n * self.mix_fraction)))
-        if self.mask_type == "block":
-            tok = torch.stack([block_token_mask(grid, n_mix, generator) for _ in range(B)])
+        masks = 1 if self.mask_scope == "batch" else B
+        if self.mask_type == "random":
+            order = torch.rand(masks, n, generator=generator).argsort(1)
+            tok = torch.zeros(masks, n).scatter_(1, order[:, :n_mix], 1.0).view(masks, *grid)
+        elif self.block_fill == "official":
+            tok = torch.stack([official_block_mask(grid, n_mix, np_rng(generator)) for _ in range(masks)])
         else:
-            order = torch.rand(B, n, generator=generator).argsort(1)
-            tok = torch.zeros(B, n).scatter_(1, order[:, :n_mix], 1.0).view(B, *grid)
-        tok = tok.to(x.device)
+            tok = torch.stack([block_token_mask(grid, n_mix, generator) for _ in range(masks)])
+        tok = tok.expand(B, *grid).to(x.device)
         cam = class_activation_map(self._teacher.to(x.device), x, y, grid)  # (B, n) on the unmixed images
         t = tok.flatten(1)
         s_a = (cam * (1 - t)).sum(1)
         s_b = (cam.flip(0) * t).sum(1)
         region = tok.repeat_interleave(p, 1).repeat_interleave(p, 2)
-        return MixBatch(paste(x, region), y, torch.full((B,), n_mix / n, device=x.device), "tokenmix",
-                        region=region, extra={"s_a": s_a, "s_b": s_b})
+        return MixBatch(paste(x, region), y, t.mean(1), "tokenmix", region=region, extra={"s_a": s_a, "s_b": s_b})
 
     def targets(self, batch, logits=None, attn=None, grid=None, progress=0.0):
         if batch.kind != "tokenmix":
             return super().targets(batch)
         y = batch.y
-        t = torch.zeros(y.shape[0], self.num_classes, device=y.device)
-        t.scatter_add_(1, y[:, None], batch.extra["s_a"][:, None].to(t))
-        t.scatter_add_(1, y.flip(0)[:, None], batch.extra["s_b"][:, None].to(t))
+        s = self.smoothing if self.target_smoothing == "official" else 0.0
+        t = torch.full((y.shape[0], self.num_classes), s / self.num_classes, device=y.device)
+        t.scatter_add_(1, y[:, None], batch.extra["s_a"][:, None].to(t) - s / 2)
+        t.scatter_add_(1, y.flip(0)[:, None], batch.extra["s_b"][:, None].to(t) - s / 2)
         return t

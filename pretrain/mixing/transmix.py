@@ -7,10 +7,11 @@ mixed batch: ``lam_attn = sum(A*m)/sum(A)`` with ``m`` the box sampled at each p
 Deliberate differences from the official code, each a switch:
 - ``lam_mode``: ``"mean"`` (official: ``(lam_area + lam_attn) / 2``, paper section 4.1) or ``"attn"`` (paper Eq. 7);
 - ``attn_source``: last block (official) / block d / rollout / external frozen provider (paper Tables 6 and 9);
-- no ``.cuda()``: the mask lives on the attention's device.
+- no ``.cuda()``: the mask lives on the attention's device;
+- ``box_rounding``: ``"floor"`` (the box of timm 0.5.4, which TransMix pins) or ``"ceil"`` (timm 1.0.31's).
 """
 
-from .core import AttentionAware, SwitchMixer, mix_targets, transmix_lambda
+from .core import AttentionAware, SwitchMixer, check_rounding, mix_targets, transmix_lambda
 
 
 class TransMix(AttentionAware, SwitchMixer):
@@ -18,8 +19,9 @@ class TransMix(AttentionAware, SwitchMixer):
 
     def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0, mixup_alpha: float = 0.8,
                  cutmix_alpha: float = 1.0, switch_prob: float = 0.5, lam_mode: str = "mean",
-                 attn_source="last", attn_model=None):
+                 attn_source="last", attn_model=None, box_rounding: str = "floor"):
         super().__init__(num_classes, smoothing, prob, mixup_alpha, cutmix_alpha, switch_prob)
+        self.box_rounding = check_rounding(box_rounding)  # TransMix pins timm 0.5.4 (requirements.txt): "floor"
         if lam_mode not in ("mean", "attn"):
             raise ValueError(f"lam_mode must be 'mean' (official code) or 'attn' (paper Eq. 7), got {lam_mode!r}")
         self.lam_mode = lam_mode

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import timm
 import torch
@@ -226,7 +227,7 @@ def test_maskmix_area_label(data):
     n_keep = round((1 - float(b.lam[0])) * 16)
     assert math.isclose(float(b.lam[0]), 1 - n_keep / 16)
     keep = (1 - b.region)[:, None]
-    torch.testing.assert_close(b.x, x * keep + x.flip(0) * (1 - keep))
+    torch.testing.assert_close(b.x, x * keep + x[b.extra["partner"]] * (1 - keep))
     with pytest.raises(ValueError, match="divide"):
         create_mixer("maskmix", K, patch_size=16, scale=4, maskmix_prob=1.0)(x, y, torch.Generator())
 
@@ -290,12 +291,19 @@ def test_tokenmix_teacher_map_labels(data):
     cam = cam / cam.sum(1, keepdim=True)
     s_a = (cam * (1 - tok)).sum(1)
     s_b = (cam.flip(0) * tok).sum(1)
-    t = mixer.targets(b)
     expect = torch.zeros(2, K)
     expect[0, 1], expect[0, 2] = s_a[0], s_b[0]
     expect[1, 2], expect[1, 1] = s_a[1], s_b[1]
-    torch.testing.assert_close(t, expect)
-    assert (tok.sum(1) == 2).all() and mixer.loss == "bce"
+    mixer.target_smoothing = "none"
+    torch.testing.assert_close(mixer.targets(b), expect)
+    mixer.target_smoothing = "official"  # every class 0.1/K, then -0.05 on each of the two labelled classes
+    expect = expect + 0.1 / K
+    expect[0, 1] -= 0.05
+    expect[0, 2] -= 0.05
+    expect[1, 2] -= 0.05
+    expect[1, 1] -= 0.05
+    torch.testing.assert_close(mixer.targets(b), expect)
+    assert torch.equal(tok[0], tok[1]) and (tok.sum(1) == 2).all() and mixer.loss == "bce"  # one mask per batch
     with pytest.raises(ValueError, match="teacher"):
         create_mixer("tokenmix", K)
 
@@ -383,3 +391,169 @@ def test_external_attention_provider(vit, data):
     torch.testing.assert_close(tm.targets(b), create_mixer("transmix", K).targets(b, attn=attn, grid=grid))
     with pytest.raises(ValueError, match="attn_model"):
         create_mixer("transmix", K, attn_source="external")
+
+
+class _Draws:
+    """A numpy-Generator stand-in that returns fixed integer draws (the box centre)."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def integers(self, lo, hi):
+        return self.values.pop(0)
+
+
+def test_cutmix_box_rounding_of_the_originals_timm():
+    """TransMix / TokenMix pin timm 0.5.4 and MixPro 0.4.12, whose rand_bbox ends the box at c + cut // 2; timm 1.0.31
+    (installed) at c + (cut + 1) // 2. 224 px, lam 0.3 (cut 187), centre (100, 50)."""
+    import numpy as np
+    from timm.data.mixup import rand_bbox
+
+    from pretrain.mixing.core import cutmix_box
+
+    assert cutmix_box((224, 224), 0.3, _Draws(100, 50)) == (7, 193, 0, 143)  # timm 0.5.4: area 26598
+    assert cutmix_box((224, 224), 0.3, _Draws(100, 50), "ceil") == (7, 194, 0, 144)  # area 26928
+    np.random.seed(0)
+    cy, cx = np.random.randint(0, 224), np.random.randint(0, 224)
+    np.random.seed(0)
+    assert tuple(int(v) for v in rand_bbox((3, 224, 224), 0.3)) == cutmix_box((224, 224), 0.3, _Draws(cy, cx), "ceil")
+    with pytest.raises(ValueError, match="box_rounding"):
+        cutmix_box((224, 224), 0.3, _Draws(1, 1), "round")
+    for name in ("cutmix", "deit", "transmix"):
+        assert create_mixer(name, 10).box_rounding == "floor"
+        assert create_mixer(name, 10, box_rounding="ceil").box_rounding == "ceil"
+
+
+def test_mixpro_pal_alpha_uses_the_smoothed_area_target():
+    """fistyee/MixPro@53a229e main.py l.288-310 on K=4, smoothing 0.1, y=[0,1] paired with each other, own-cell share
+    0.75, patch mask (1 = own) [[1,1,1,0],[1,0,0,1]], attention [[.1,.2,.3,.4],[.25]*4], softmax
+    [[.5,.3,.1,.1],[.2,.6,.1,.1]]: alpha = cos(smoothed area target, softmax) = [0.963076, 0.984945], own weight
+    [0.605539, 0.503764], loss target unsmoothed (pal_smoothing=False, the original's loss)."""
+    from pretrain.mixing.core import MixBatch
+
+    own = torch.tensor([[1.0, 1, 1, 0], [1, 0, 0, 1]])
+    batch = MixBatch(torch.zeros(2, 3, 2, 2), torch.tensor([0, 1]), torch.tensor([0.25, 0.25]), "maskmix",
+                     region=(1 - own).view(2, 2, 2), extra={"partner": torch.tensor([1, 0])})
+    attn = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.25] * 4])
+    logits = torch.tensor([[0.5, 0.3, 0.1, 0.1], [0.2, 0.6, 0.1, 0.1]]).log()
+    mp = create_mixer("mixpro", 4, pal_smoothing=False, patch_size=1, scale=1)
+    t = mp.targets(batch, logits=logits, attn=attn, grid=(2, 2))
+    want = torch.tensor([[0.605539, 0.394461, 0, 0], [0.496236, 0.503764, 0, 0]])
+    torch.testing.assert_close(t, want, atol=2e-6, rtol=0)
+    # smoothing kept in the loss target (the default): the same alpha, the weights on smoothed one-hots
+    t = create_mixer("mixpro", 4, patch_size=1, scale=1).targets(batch, logits=logits, attn=attn, grid=(2, 2))
+    torch.testing.assert_close(t[0], 0.605539 * torch.tensor([0.925, 0.025, 0.025, 0.025])
+                               + 0.394461 * torch.tensor([0.025, 0.925, 0.025, 0.025]), atol=2e-6, rtol=0)
+
+
+@pytest.mark.parametrize("pairing", ["randperm", "flip"])
+def test_maskmix_pairing(pairing):
+    """The original pairs by torch.randperm(B) per batch (a sample may draw itself); 'flip' is timm's pairing. The
+    pasted cells and the partner label come from the same partner."""
+    from pretrain.mixing.maskmix import maskmix_batch
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.arange(8, dtype=torch.float).view(8, 1, 1, 1).expand(8, 3, 16, 16).contiguous()
+    y = torch.arange(8)
+    b = maskmix_batch(x, y, 4, 1.0, g, pairing)
+    partner = b.extra["partner"] if pairing == "randperm" else torch.arange(7, -1, -1)
+    assert sorted(partner.tolist()) == list(range(8))
+    if pairing == "randperm":
+        assert not torch.equal(partner, torch.arange(7, -1, -1))
+    for i in range(8):
+        pasted = b.x[i, 0][b.region[i] == 1]
+        assert (pasted == partner[i]).all() and (b.x[i, 0][b.region[i] == 0] == i).all()
+    t = create_mixer("maskmix", 8, smoothing=0.0, pairing=pairing).targets(b)
+    torch.testing.assert_close(t[torch.arange(8), partner], torch.where(partner == y, 1.0, b.lam))
+
+
+def test_attentive_cutmix_ranks_cells_by_the_last_channel_of_unit_input():
+    """xden2331/attentive_cutmix attentive_transform.py l.66-74: output[0][-1] (the last channel) of the CNN on the
+    [0, 1] input. A map whose last channel ranks the bottom row (cells 43..48 highest) and whose channel mean ranks
+    the top row: the original pastes cells (6,1)..(6,6)."""
+
+    class Probe(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.seen = None
+
+        def forward_features(self, x):
+            self.seen = x.clone()
+            i = torch.arange(49, dtype=torch.float).view(1, 1, 7, 7).expand(x.shape[0], 1, 7, 7)
+            return torch.cat([10 * (48 - i), i], 1)
+
+    probe = Probe()
+    mean, std = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+    ac = create_mixer("attentive_cutmix", 4, model=probe, input_mean=mean, input_std=std, switch_prob=1.0)
+    x = torch.zeros(2, 3, 224, 224)
+    b = ac.cut(x, torch.tensor([0, 1]), torch.Generator())
+    torch.testing.assert_close(probe.seen, torch.full_like(x, 0.5))  # the normalisation undone: [0, 1] input
+    cells = b.region[0].view(7, 32, 7, 32)[:, 0, :, 0]
+    assert cells[6, 1:].eq(1).all() and cells.sum() == 6 and math.isclose(float(b.lam[0]), 6 / 49, rel_tol=1e-6)
+    mean_rank = create_mixer("attentive_cutmix", 4, model=probe, score="mean", cnn_input="normalized").cut(
+        x, torch.tensor([0, 1]), torch.Generator())
+    assert mean_rank.region[0].view(7, 32, 7, 32)[0, 0, :6, 0].eq(1).all()
+    torch.testing.assert_close(probe.seen, x)
+
+
+@pytest.mark.parametrize("car,cas,cx,cy,rows,cols,area", [
+    # Westlake-AI/openmixup gridmix.py rand_grid on a 16x16 image, lam 0.75, 2 holes, hole aspect 1
+    (1.0, 1.0, 0.0, 0.0, [0, 1, 2, 3, 8, 9, 10, 11], [0, 1, 2, 3, 8, 9, 10, 11], 64),
+    (1.0, 2.0, 0.5, 0.5, [3, 4, 5, 9, 10, 11, 15], [2, 3, 4, 8, 9, 10], 42),
+    (1.0, 2.0, 0.5, 0.9, [1, 2, 3, 7, 8, 9, 11, 12, 13, 14, 15], [2, 3, 4, 8, 9, 10], 66),  # negative start wraps
+])
+def test_gridmix_openmixup_grid(car, cas, cx, cy, rows, cols, area):
+    from pretrain.mixing.gridmix import openmixup_grid
+
+    m = openmixup_grid((16, 16), 0.75, 2, 1.0, car, cas, cx, cy)
+    assert int(m.sum()) == area
+    assert np.flatnonzero(m.any(1)).tolist() == rows and np.flatnonzero(m.any(0)).tolist() == cols
+
+
+def test_gridmix_default_is_openmixup():
+    g = create_mixer("gridmix", 4, switch_prob=1.0)
+    assert g.variant == "openmixup"
+    x = torch.randn(4, 3, 32, 32)
+    b = g(x, torch.arange(4), torch.Generator().manual_seed(0))
+    assert b.kind == "gridmix" and "partner" in b.extra
+    torch.testing.assert_close(b.lam, b.region.mean().expand(4))
+
+
+class _Uniforms:
+    """A numpy-Generator stand-in with scripted ``uniform`` and ``integers`` draws."""
+
+    def __init__(self, uniforms, integers):
+        self.u, self.i = list(uniforms), list(integers)
+
+    def uniform(self, lo, hi):
+        return self.u.pop(0)
+
+    def integers(self, lo, hi):
+        return self.i.pop(0)
+
+
+def test_tokenmix_official_block_loop():
+    """Sense-X/TokenMix tokenmix.py generate_mask on scripted draws (area, log-aspect, top, left), 14x14, 112 tokens:
+    a 10x10 block; a 14-row block refused (sides must be < 14, no position drawn); a 3x3 in the corner; a 2x2 that
+    would add 4 > 3 tokens refused; single-token and 1x2 blocks."""
+    from pretrain.mixing.tokenmix import official_block_mask
+
+    draws = _Uniforms([100, 0.0, 196, 0.0, 12, 0.0, 3, 0.0, 1.2, 0.0, 2, math.log(0.5)],
+                      [0, 0, 11, 11, 0, 12, 13, 0, 13, 1])
+    m = official_block_mask((14, 14), 112, draws)
+    assert int(m.sum()) == 112 and not draws.u and not draws.i
+    assert m[13].tolist() == [1, 1, 1] + [0] * 8 + [1, 1, 1] and m[11:, 11:].eq(1).all() and m[:10, :10].eq(1).all()
+    # ten failed attempts end the mask short (no top-up): every block drawn 14 rows tall
+    short = official_block_mask((14, 14), 112, _Uniforms([100, 0.0] + [196, 0.0] * 10, [0, 0]))
+    assert int(short.sum()) == 100
+
+
+def test_tokenmix_official_target_smoothing():
+    """tokenmix.py l.347-353 on K=4, smoothing 0.1, y=[0, 2], s_a=[0.7, 0.4], s_b=[0.6, 0.3]."""
+    from pretrain.mixing.core import MixBatch
+
+    mixer = create_mixer("tokenmix", 4, teacher=MapNet(torch.zeros(2, 4, 2, 2)), patch_size=16)
+    b = MixBatch(torch.zeros(2, 3, 32, 32), torch.tensor([0, 2]), torch.full((2,), 0.5), "tokenmix",
+                 extra={"s_a": torch.tensor([0.7, 0.4]), "s_b": torch.tensor([0.6, 0.3])})
+    torch.testing.assert_close(mixer.targets(b), torch.tensor([[0.675, 0.025, 0.575, 0.025],
+                                                               [0.275, 0.025, 0.375, 0.025]]))

@@ -103,17 +103,20 @@ def test_flat_attention_covers_the_image(tiny_data):
     """Uniform class attention over a 4x4 grid: the mass-0.9 mask keeps 15 of 16 tokens (14/16 = 0.875 < 0.9), which
     still span every row and column, so both boxes are the whole image and the mask covers 15/16 of it."""
     from robustness import data as D
-    from robustness.evaluate import box_iou, localisation, transform_box, val_boxes
+    from robustness.evaluate import box_iou, localisation, squash_box, transform_box, val_boxes
 
     class Flat(torch.nn.Module):
         def with_attention(self, x, per_head=False):
             return torch.zeros(len(x), 10), torch.full((len(x), 16), 1 / 16), (4, 4)
 
     val, _, root = D.imagenet_val(tiny_data)
-    cfg = {**DEFAULTS, "crop_pct": 1.0, "batch_size": 8, "workers": 0}
-    res = localisation(Flat(), val, root, cfg, 32, "cpu")
-    assert res["mask_area"] == pytest.approx(100 * 15 / 16)
-    want = np.mean([max(box_iou((0, 0, 31, 31), transform_box(b, wh, 32, 1.0)) for b in boxes)
-                    for boxes, wh in (val_boxes(root, p) for p, _ in val)])
-    for kind in ("largest_component", "all_foreground"):
-        assert res[kind]["miou"] == pytest.approx(100 * want)
+    assert len({val_boxes(root, p)[1] for p, _ in val}) > 1  # non-square images of several shapes
+    for geometry, gt in (("squash", lambda b, wh: squash_box(b, wh, 32)),  # wsolevaluation's boxes
+                         ("crop", lambda b, wh: transform_box(b, wh, 32, 1.0))):
+        cfg = {**DEFAULTS, "crop_pct": 1.0, "batch_size": 8, "workers": 0, "loc_geometry": geometry}
+        res = localisation(Flat(), val, root, cfg, 32, "cpu")
+        assert res["mask_area"] == pytest.approx(100 * 15 / 16) and res["geometry"] == geometry
+        want = np.mean([max(box_iou((0, 0, 31, 31), gt(b, wh)) for b in boxes)
+                        for boxes, wh in (val_boxes(root, p) for p, _ in val)])
+        for kind in ("largest_component", "all_foreground"):
+            assert res[kind]["miou"] == pytest.approx(100 * want)

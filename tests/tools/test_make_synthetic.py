@@ -44,7 +44,9 @@ def test_imagenet_loads_through_torchvision_and_timm(tiny_data):
         assert len(ds) == per_class * len(CLASSES)
         assert np.bincount(ds.targets).tolist() == [per_class] * len(CLASSES)
         img, target = ds[len(ds) - 1]
-        assert img.size == (p["img"], p["img"]) and target == len(CLASSES) - 1
+        assert max(img.size) == p["img"] and target == len(CLASSES) - 1
+        sizes = {Image.open(path).size for path, _ in ds.samples}  # ILSVRC's 500x375, 375x500, 500x333, ... scaled
+        assert (32, 24) in sizes and (24, 32) in sizes and (32, 21) in sizes and (32, 32) in sizes
     tds = timm.data.create_dataset("", root=str(root / "val"))
     assert len(tds) == p["val"] * len(CLASSES)
     assert sorted(tds.reader.class_to_idx, key=tds.reader.class_to_idx.get) == wnids
@@ -89,7 +91,7 @@ def test_coco_loads_through_pycocotools_and_mmdet(tiny_data):
     n = 0
     for ann in coco.loadAnns(coco.getAnnIds()):
         img = coco.loadImgs(ann["image_id"])[0]
-        assert (root / "val2017" / img["file_name"]).exists()
+        assert Image.open(root / "val2017" / img["file_name"]).size == (img["width"], img["height"])
         m = coco.annToMask(ann).astype(bool)
         ys, xs = np.nonzero(m)
         x, y, w, h = ann["bbox"]
@@ -99,6 +101,8 @@ def test_coco_loads_through_pycocotools_and_mmdet(tiny_data):
         assert m.sum() == ann["area"]  # COCO's area: the pixel count of the polygon's own raster
         n += 1
     assert n >= SCALES["tiny"]["coco_val"]
+    assert {(i["width"], i["height"]) for i in coco.loadImgs(coco.getImgIds())} == {(64, 48), (48, 64), (64, 43),
+                                                                                  (43, 64)}  # 640x480, 480x640, ...
 
     from mmdet.datasets import CocoDataset
     ds = CocoDataset(data_root=str(root), ann_file="annotations/instances_train2017.json",
@@ -118,16 +122,18 @@ def test_pascal_context_loads_through_mmseg(tiny_data):
                               pipeline=[])
     assert len(ds) == SCALES["tiny"]["pc_val"]
     assert len(ds.metainfo["classes"]) == 60 and ds.metainfo["classes"][0] == "background"
-    seen = set()
+    seen, seen_sizes = set(), set()
     for i in range(len(ds)):
         info = ds[i]
         lab = np.asarray(Image.open(info["seg_map_path"]))
         img = Image.open(info["img_path"])
-        assert img.size == lab.shape[::-1] and img.size[0] % 32 == 0
+        assert img.size == lab.shape[::-1] and max(img.size) == SCALES["tiny"]["pc"]
+        seen_sizes.add(img.size)
         assert lab.max() < 60
         seen |= set(np.unique(lab).tolist())
     assert 0 in seen
     assert seen & set(PC_STUFF.values()) and seen & set(PC_OBJECT_IDS)
+    assert seen_sizes == {(64, 48), (48, 64), (64, 43), (43, 64)}  # VOC / Pascal's 500x375, 375x500, 500x333, 333x500
 
 
 def test_voc_palette_pngs_with_void(tiny_data):
@@ -143,6 +149,9 @@ def test_voc_palette_pngs_with_void(tiny_data):
         values = set(np.unique(lab).tolist())
         assert 0 in values and 255 in values and values <= set(range(11)) | {255}
         assert im.getpalette()[3:6] == [128, 0, 0]  # VOC colour of class 1
+        assert Image.open(root / "JPEGImages" / f"{s}.jpg").size == im.size
+    sizes = {Image.open(root / "JPEGImages" / f"{s}.jpg").size for s in stems}
+    assert sizes == {(64, 48), (48, 64), (64, 43), (43, 64)}  # VOC's 500x375, 375x500, 500x333, 333x500
     ds = PascalVOCDataset(data_root=str(root), ann_file="ImageSets/Segmentation/val.txt",
                           data_prefix=dict(img_path="JPEGImages", seg_map_path="SegmentationClass"), pipeline=[])
     assert len(ds) == len(stems)

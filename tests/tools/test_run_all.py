@@ -186,6 +186,11 @@ def test_training_stages_launch_on_two_nodes_and_under_slurm(tmp_path):
             assert c.cmd[c.cmd.index("--launcher") + 1] == "slurm"
         else:
             assert b.cmd == a.cmd and "--ntasks=1" in c.cmd and "--launcher" not in c.cmd
+    dino = tmp_path / "dino_deitsmall16_pretrain.pth"
+    rob = [s for s in plan(*args, 1, saliency=(dino, "1")) if s.name == "robustness"]
+    for st in rob:  # Naseer et al.'s provider: DINO ViT-S/16, head 1, for every method; no wait on the baseline
+        assert st.cmd[st.cmd.index("--saliency") + 1] == str(dino) and st.cmd[-2:] == ["--saliency-head", "1"]
+        assert [n.name for n in st.needs] == ["pretrain"] and dino in st.inputs
     bad = subprocess.run([sys.executable, "-m", "tools.run_all", "pvt_t", "--nnodes", "2", "--jobs", "2"], cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "in the same order" in bad.stderr
