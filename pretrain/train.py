@@ -148,6 +148,7 @@ def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, layou
     if cfg["max_steps_per_epoch"] is not None:
         steps = min(steps, cfg["max_steps_per_epoch"])
     loss_sum, n_seen, t0, start = torch.zeros((), device=device), 0, time.perf_counter(), state["step"]
+    carried = state.pop("loss_sum", 0.0)  # the summed step losses before a mid-epoch checkpoint (resumed epoch)
     bar = tqdm(total=steps, initial=start, desc=f"epoch {epoch + 1}/{cfg['epochs']}", disable=rank != 0,
                mininterval=5, dynamic_ncols=True, file=sys.stderr)
     params = [p for g in opt.param_groups for p in g["params"]]
@@ -203,11 +204,14 @@ def train_one_epoch(model, tap, mixer, criterion, opt, sched, ema, loader, layou
         dist.all_reduce(loss_sum)
         loss_sum /= dist.get_world_size()
     done = state["step"] >= steps
+    total = carried + float(loss_sum)
     if done:
         sched.step(epoch + 1)
+    else:  # a mid-epoch checkpoint carries the epoch's loss so far: the resumed epoch logs the mean of all its steps
+        state["loss_sum"] = total
     elapsed = time.perf_counter() - t0
-    return {"loss": float(loss_sum) / max(state["step"] - start, 1), "train_images": n_seen,
-            "train_seconds": elapsed, "finished": done}
+    return {"loss": total / max(state["step"], 1), "train_images": n_seen, "train_seconds": elapsed,
+            "finished": done}
 
 
 @torch.no_grad()

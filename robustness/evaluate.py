@@ -151,8 +151,9 @@ def localisation(model, items, root, cfg, img_size, device) -> dict:
     ``cfg['loc_geometry']``: ``'squash'`` (default: wsolevaluation, clovaai/wsolevaluation@96f4b88
     ``data_loaders.py`` l.216-225 resizes to ``img_size x img_size`` and ``evaluation.py`` l.95-114 rescales the
     boxes with ``int(v * new / old)``) or ``'crop'`` (the classification transform: shorter side, centre crop, boxes
-    clipped). The TransMix paper gives no code for its localisation numbers; wsolevaluation is the protocol it
-    cites for boxes."""
+    clipped). The TransMix paper's localisation mIoU comes with no code, so which geometry its numbers used cannot be
+    known; the default is wsolevaluation's, the reference for the largest-component box. The box itself is this
+    suite's inclusive tight box of the mask (wsolevaluation's ``cv2.boundingRect`` box ends one pixel further)."""
     geometry = cfg["loc_geometry"]
     if geometry not in ("squash", "crop"):
         raise ValueError(f"loc_geometry must be 'squash' or 'crop', got {geometry!r}")

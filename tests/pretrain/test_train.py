@@ -211,13 +211,17 @@ def test_sigterm_mid_epoch_then_resume_is_exact(tiny_data, tmp_path, monkeypatch
     assert out == {"preempted_at": {"epoch": 1, "step": 2}}
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored: later forked processes die on SIGTERM
     ck = torch.load(tmp_path / "cut/checkpoint.pth", weights_only=False)
-    assert ck["state"] == {"epoch": 1, "step": 2, "num_updates": 6} and "signal" in ck["written"]
+    loss_so_far = ck["state"].pop("loss_sum")  # the epoch's summed step losses before the cut
+    assert ck["state"] == {"epoch": 1, "step": 2, "num_updates": 6} and "signal" in ck["written"] and loss_so_far > 0
     assert "stopped by SIGTERM at epoch 2, step 2" in (tmp_path / "cut/train.log").read_text()
     _run(tmp_path / "cut", tiny_data, method="transmix", set={"ema": True}, resume=True)
     a, b = _weights(tmp_path / "full/backbone.pth"), _weights(tmp_path / "cut/backbone.pth")
     assert all(torch.equal(a[k], b[k]) for k in a)
     lines = [json.loads(ln) for ln in (tmp_path / "cut/metrics.jsonl").read_text().splitlines()]
+    full = [json.loads(ln) for ln in (tmp_path / "full/metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2]
+    for a_row, b_row in zip(full, lines):  # the resumed epoch logs the mean over all its steps, not only the last ones
+        assert abs(a_row["loss"] - b_row["loss"]) < 1e-6 and a_row["top1"] == b_row["top1"]
 
 
 def test_same_weights_whatever_the_process_layout(tiny_data, tmp_path):
