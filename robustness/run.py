@@ -33,6 +33,9 @@ DEFAULTS = {
     "workers": 4,
     "seed": 0,
     "max_images": None,  # cap per dataset (None: all)
+    # the dropping grid: n x n cells (Naseer et al.'s evaluate.py: 14x14 cells of 16 px at 224 for every model) or
+    # "model" (the backbone's own token grid: 7x7 for PVT and CA-Swin at 224)
+    "drop_grid": 14,
     "random_drop_tenths": list(range(10)),  # drop k*N//10 patches, k = 0..9
     "masses": [round(0.1 * i, 1) for i in range(1, 11)],  # salient / non-salient mass 0.1..1.0
     # n (n x n) or [rows, cols]; Naseer et al.'s scripts/evaluate_shuffle.sh l.9-10: 4, 8, 16, 32, 64, 196, 256 cells
@@ -52,6 +55,14 @@ DEFAULTS = {
     "saliency_head": "mean",
     "evaluators": ["drop_shuffle", "imagenet_a", "imagenet_o", "localisation", "voc"],
 }
+
+
+def drop_grid(value, img: int, token_stride: int) -> tuple[int, int]:
+    """``(n, n)`` cells of patch dropping: ``value`` cells per side, or the model's token grid (``"model"``)."""
+    n = img // token_stride if value == "model" else int(value)
+    if n < 1 or img % n:
+        raise ValueError(f"drop_grid {value!r}: {n} cells must divide the {img}-px image (or use 'model')")
+    return n, n
 
 
 def load_suite(path) -> dict:
@@ -108,7 +119,7 @@ def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_r
     net, meta = load_backbone(backbone)
     model = E.Normalized(net, meta["mean"], meta["std"]).to(dev).eval()
     img = cfg["img_size"] or meta["img_size"]
-    grid = (img // meta["patch_size"], img // meta["patch_size"])
+    grid = drop_grid(cfg["drop_grid"], img, meta["patch_size"])
     if cfg["saliency"] == "self":
         provider, provider_desc, provider_sha = model, "self (the evaluated backbone)", meta["sha256"]
     else:

@@ -12,5 +12,6 @@ img_size = None
 crop_pct = 1.0
 batch_size = 100
 workers = 2
+drop_grid = "model"  # Naseer et al.'s 14x14 does not divide 32
 shuffle_grids = [1, [2, 2], [2, 4], [4, 4], [4, 8], [8, 8]]  # 1x1: the clean point of the curve, not in the mean
 voc_size = 96

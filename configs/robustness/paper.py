@@ -1,4 +1,5 @@
-"""The original protocols at ImageNet scale (PROTOCOLS.md section 2): 224 px, crop 0.875, 14x14 dropping grid,
+"""The original protocols at ImageNet scale (PROTOCOLS.md section 2): 224 px, crop 0.875, 14x14 dropping grid for
+every backbone (Naseer et al.'s 16-px cells, also on PVT and CA-Swin whose token grid is 7x7),
 random k*196//10 for k = 0..9, salient / non-salient mass 0.1..1.0, shuffle grids 2x2, 2x4, 4x4, 4x8, 8x8, 14x14,
 16x16 (rows x columns, Naseer et al.'s) and their mean, ImageNet-A calibration in bins of 100, localisation and VOC at
 mass 0.9 on squashed images (wsolevaluation's and Naseer et al.'s geometry), VOC at 512 px, void pixels in the union,

@@ -229,3 +229,14 @@ def test_voc_image_and_mask_stay_aligned_on_real_shapes(wh, geometry):
     if geometry == "crop" and w > h:  # the mask squashed as before: misaligned
         old = np.asarray(mask_img.resize((512, 512), Image.NEAREST)) > 0
         assert (painted & old).sum() / (painted | old).sum() < 0.8
+
+
+def test_drop_grid_is_naseers_14x14_unless_model():
+    """Naseer et al. drop cells of a fixed 14x14 grid (16 px at 224) for every model; 'model' is the token grid."""
+    from robustness.run import DEFAULTS, drop_grid
+
+    assert DEFAULTS["drop_grid"] == 14
+    assert drop_grid(14, 224, 32) == (14, 14) and drop_grid("model", 224, 32) == (7, 7)  # PVT at 224
+    assert drop_grid("model", 32, 8) == (4, 4)
+    with pytest.raises(ValueError, match="must divide the 32-px image"):
+        drop_grid(14, 32, 8)

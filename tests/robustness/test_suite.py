@@ -43,6 +43,7 @@ def test_full_suite_on_tiny_data(backbones, tiny_data, tmp_path):
     assert (np.diff(sal) >= 0).all()
     assert res["clean_top1"] == ds["random_drop"]["top1"][0] == ds["shuffle"]["top1"][0]  # identities
     # Naseer et al.'s grids that divide 32 (rows x columns), the mean over those that shuffle (1x1 left out)
+    assert ds["drop_grid"] == [4, 4]  # the demo suite's "model" grid: DeiT-T/8 at 32 px
     assert ds["shuffle"]["grid"] == [[1, 1], [2, 2], [2, 4], [4, 4], [4, 8], [8, 8]]
     assert ds["shuffle"]["patches"] == [1, 4, 8, 16, 32, 64] and ds["shuffle"]["mean_over"] == ds["shuffle"]["grid"][1:]
     assert np.isclose(ds["shuffle"]["mean_top1"], np.mean(ds["shuffle"]["top1"][1:]))
