@@ -338,13 +338,22 @@ def stale_results(data) -> list[str]:
     return out
 
 
-def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit") -> Path:
+def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
+                 table: dict | None = None) -> Path:
     root = Path(root)
     rep = root / "report"
     rep.mkdir(parents=True, exist_ok=True)
     data = load(root, methods, seeds)
     jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs)
+    if table is not None:  # the paper's table first, in its layout, the published numbers beside ours
+        from tools.tables import paper_table
+
+        title, header, rows, note = paper_table(
+            table, alias, lambda label, path: cell(*summary([metric(data[(label, s)], *path) for s in seeds])))
+        t = Table(title, header, note)
+        t.rows = rows
+        tabs.insert(0, t)
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     for name, b in pngs:
         (rep / name).write_bytes(b)
@@ -384,7 +393,8 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     devs = ["## Protocol and deviations", ""]
     for f, doc in config_docs(alias, profile):
         devs += [f"**{f}**", "", doc, ""]
-    devs += ["**methods**", ""] + [f"- {m}: {METHOD_NOTES[m]}" for m in methods if m in METHOD_NOTES] + [""]
+    notes = [(m, METHOD_NOTES[m.split("@")[0]]) for m in methods if m.split("@")[0] in METHOD_NOTES]
+    devs += ["**methods**", ""] + [f"- {m}: {n}" for m, n in notes] + [""]
     md = "\n".join(head + ["## Results", ""] + [t.md() for t in tabs] +
                    (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) + devs)
     (rep / "report.md").write_text(md)
@@ -392,8 +402,8 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     body = "<ul>" + "".join(f"<li>{html.escape(x[2:])}</li>" for x in head[2:] if x) + "</ul>"
     dev_html = "".join(f"<h4>{html.escape(f)}</h4><pre>{html.escape(doc)}</pre>" for f, doc in
                        config_docs(alias, profile))
-    dev_html += "<h4>methods</h4><ul>" + "".join(f"<li>{html.escape(m)}: {html.escape(METHOD_NOTES[m])}</li>"
-                                                  for m in methods if m in METHOD_NOTES) + "</ul>"
+    dev_html += "<h4>methods</h4><ul>" + "".join(f"<li>{html.escape(m)}: {html.escape(n)}</li>"
+                                                  for m, n in notes) + "</ul>"
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(alias)} report</title><style>"
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;"
             "margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,"

@@ -3,6 +3,7 @@
     tools/run_all.sh deit_s [--profile demo|paper|tiny] [--methods deit,transmix,mixpro] [--seeds 0,1,2]
                             [--data-root DIR] [--out runs] [--gpus N] [--weights deit=FILE,transmix=FILE2]
                             [--nnodes N --node-rank R --master-addr HOST --master-port P] [--launcher slurm]
+                            [--table transmix-9 | --table list]
 
 For each method and seed: pretraining, the transfer tasks of the backbone's family (DeiT: Linear and Segmenter
 segmentation; PVT: Mask R-CNN), the robustness suite (salient dropping uses the baseline's backbone of the same seed
@@ -192,12 +193,14 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
                     [Path(weights[m]), cfg])
                 stages.append(pre[(m, seed)])
                 continue
-            extra, inputs = [], [cfg]
-            if m == "tokenmix" and teacher is not None:
-                extra, inputs = ["--set", f"method_kwargs.tokenmix.teacher={teacher}"], [cfg, teacher]
+            name, opts = parse_method(m)
+            sets, inputs = [f"method_kwargs.{name}.{k}={v}" for k, v in opts.items()], [cfg]
+            if name == "tokenmix" and teacher is not None:
+                sets, inputs = sets + [f"method_kwargs.tokenmix.teacher={teacher}"], [cfg, teacher]
             st = Stage("pretrain", m, seed, d / "pretrain",
-                       ["-m", "pretrain.train", "--config", str(cfg), "--profile", profile, "--method", m,
-                        "--seed", str(seed), "--out", str(d / "pretrain"), "--resume"] + extra, inputs)
+                       ["-m", "pretrain.train", "--config", str(cfg), "--profile", profile, "--method", name,
+                        "--seed", str(seed), "--out", str(d / "pretrain"), "--resume"]
+                       + (["--set", *sets] if sets else []), inputs)
             pre[(m, seed)] = st
             stages.append(st)
     for seed in seeds:
@@ -391,6 +394,27 @@ def ensure_data(profile: str, data_root: str | None, wait_s: float = 0) -> Path:
                      "filesystem?)")
 
 
+def parse_method(label: str) -> tuple[str, dict[str, str]]:
+    """A method of the run: ``NAME`` or a variant ``NAME@key=value+key=value`` (the method's own options, as
+    ``method_kwargs.NAME.key=value``; e.g. ``transmix@attn_source=rollout``, the paper tables' ablation rows). The
+    label names the run's directory and its row in the report."""
+    from pretrain.mixing import MIXERS
+
+    name, _, rest = label.partition("@")
+    if name not in MIXERS:
+        raise SystemExit(f"unknown method {name!r} in {label!r}; valid: {', '.join(MIXERS)}")
+    opts: dict[str, str] = {}
+    for item in filter(None, rest.split("+")):
+        key, eq, value = item.partition("=")
+        if not eq or key not in MIXERS[name].options():
+            raise SystemExit(f"{label!r}: {item!r} is not KEY=VALUE with KEY an option of {name} "
+                             f"({', '.join(MIXERS[name].options())})")
+        opts[key] = value
+    if rest and not opts:
+        raise SystemExit(f"{label!r}: write a variant as {name}@key=value[+key=value]")
+    return name, opts
+
+
 def parse_weights(text: str | None, methods: list[str]) -> dict[str, Path]:
     """``deit=FILE,transmix=FILE2`` -> ``{method: path}``; every method must be one of the run's and every file must
     exist (checked before stage 1)."""
@@ -416,7 +440,7 @@ def check_teacher(alias: str, profile: str, methods: list[str], weights: dict, t
         if not Path(teacher).is_file():
             raise SystemExit(f"--teacher {teacher}: file not found")
         return Path(teacher).resolve()
-    if "tokenmix" in methods and "tokenmix" not in weights:
+    if any(parse_method(m)[0] == "tokenmix" and m not in weights for m in methods):
         from pretrain.config import load_config
 
         cfg = load_config(REPO / "configs/pretrain" / f"{alias}.py", profile)
@@ -429,9 +453,13 @@ def check_teacher(alias: str, profile: str, methods: list[str], weights: dict, t
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", help=f"backbone alias: {', '.join(ALIASES)}")
+    ap.add_argument("model", nargs="?", help=f"backbone alias: {', '.join(ALIASES)}")
     ap.add_argument("--profile", default="demo", choices=["demo", "paper", "tiny"])
-    ap.add_argument("--methods", default=DEFAULT_METHODS)
+    ap.add_argument("--methods", default=None, help=f"comma-separated, NAME or NAME@key=value+key=value (default "
+                                                    f"{DEFAULT_METHODS})")
+    ap.add_argument("--table", default=None, metavar="KEY|list",
+                    help="run the methods of one of the papers' tables and lay it out as the paper does; "
+                         "'list' prints them (configs/tables/)")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--out", default="runs")
@@ -457,6 +485,24 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=None,
                     help="stages run side by side (default: 1 with a GPU, else min(2, CPU cores))")
     args = ap.parse_args(argv)
+    from tools.tables import list_tables, load_table
+
+    if args.table == "list":
+        print(list_tables())
+        return 0
+    table = load_table(args.table) if args.table else None
+    if args.model is None:
+        ap.error("the backbone alias is required (or --table list)")
+    if table is not None:
+        if args.methods is not None:
+            raise SystemExit(f"--table {args.table} sets the methods ({', '.join(table['methods'])}); drop --methods")
+        if table["missing"]:
+            raise SystemExit(f"--table {args.table} cannot run yet: it needs {table['missing']}")
+        if args.model not in table["backbones"]:
+            print(f"[run_all] note: {table['paper']} {table['table']} ran {', '.join(table['backbones'])}; on "
+                  f"{args.model} there are no published numbers to compare with", flush=True)
+        args.methods = ",".join(table["methods"])
+    args.methods = args.methods or DEFAULT_METHODS
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit(f"--jobs must be 1 or more, got {args.jobs}")
     if args.gpus < 1 or args.nnodes < 1 or not 0 <= args.node_rank < args.nnodes:
@@ -470,12 +516,12 @@ def main(argv=None) -> int:
                          "in the same order, one at a time")
     if args.model not in ALIASES:
         raise SystemExit(f"unknown backbone {args.model!r}; aliases: {', '.join(ALIASES)}")
-    from pretrain.mixing import MIXERS
 
     methods = [m for m in args.methods.split(",") if m]
-    bad = [m for m in methods if m not in MIXERS]
-    if bad:
-        raise SystemExit(f"unknown methods {bad}; valid: {', '.join(MIXERS)}")
+    for m in methods:
+        parse_method(m)  # refuses unknown methods and options before anything runs
+    if len(set(methods)) != len(methods):
+        raise SystemExit(f"--methods lists a method twice: {args.methods}")
     seeds = [int(s) for s in args.seeds.split(",")]
     weights = parse_weights(args.weights, methods)
     teacher = check_teacher(args.model, args.profile, methods, weights, args.teacher)
@@ -524,7 +570,7 @@ def main(argv=None) -> int:
             failed = run_stages(stages, env, jobs, rerun=rerun)
         except Interrupted:
             return 143
-        report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE)
+        report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE, table)
     print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
     if failed:
         print(f"[run_all] {len(failed)} stage(s) failed or skipped: {', '.join(s.label for s in failed)}; run the "

@@ -16,8 +16,8 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _run_all(out, data, *extra):
-    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--methods", "deit,transmix",
+def _run_all(out, data, *extra, methods=("--table", "transmix-1")):
+    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", *methods,
            "--data-root", str(data), "--out", str(out), "--jobs", "2", *extra]
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900,
@@ -42,8 +42,8 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     out = tmp_path / "runs"
     root = out / "pvt_t"
     # killed mid-way (after the first finished stage, with others running): the running stages stop with it ...
-    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--methods", "deit,transmix",
-           "--data-root", str(tiny_data), "--out", str(out), "--jobs", "2"]
+    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--table", "transmix-1",
+           "--data-root", str(tiny_data), "--out", str(out), "--jobs", "2"]  # TransMix Table 1: deit, transmix
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "2"})
     seen = []
@@ -73,6 +73,10 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     for title in ("Classification", "Detection and instance segmentation", "Robustness", "Attention quality",
                   "Protocol and deviations", "configs/transfer/det_tiny.py"):
         assert title in md, title
+    # the paper's table first, in its layout: our top-1 beside the published one (TransMix Table 1, PVT-T)
+    assert md.index("### TransMix (CVPR'22) Table 1 (pvt_t)") < md.index("### Classification")
+    top1 = json.loads((root / "transmix/seed0/pretrain/results.json").read_text())["top1"]
+    assert f"| + TransMix (`transmix`) | {top1:.1f} | 75.5 |" in md
     assert "deit seed 0" in md  # the saliency provider is the baseline's backbone
     pre = json.loads((root / "deit/seed0/pretrain/results.json").read_text())
     assert pre["stages_side_by_side"] == 2 and pre["cpu_threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
@@ -98,7 +102,7 @@ def test_failed_stage_keeps_the_others(tiny_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(tiny_data, data)
     next((data / "imagenet/train").rglob("*.JPEG")).write_bytes(b"broken")
-    proc, _ = _run_all(out, data, "--methods", "deit")
+    proc, _ = _run_all(out, data, methods=("--methods", "deit"))
     assert proc.returncode == 1 and "FAILED pretrain deit seed0" in proc.stdout
     assert "skip det_maskrcnn deit seed0" in proc.stdout
     assert "unreadable image" in (out / "pvt_t/deit/seed0/pretrain/stage.log").read_text()
@@ -224,3 +228,35 @@ def test_run_all_on_two_nodes(tiny_data, tmp_path):
         assert json.loads((run / f"transfer/seg_{dec}/results.json").read_text())["world_size"] == 2
     assert not (run / "robustness/stage.node1.log").exists() and (run / "robustness/results.json").exists()
     assert (out / "deit_t/report/report.md").exists()
+
+
+def test_table_presets_and_method_variants(tmp_path):
+    """Every preset loads and names runnable methods; a variant NAME@key=value pretrains NAME with that option in its
+    own directory; bad variants and --methods with --table are refused before anything runs."""
+    from tools.run_all import parse_method, plan
+    from tools.tables import load_table, table_keys
+
+    keys = table_keys()
+    for key in ("transmix-1", "transmix-2", "transmix-3", "transmix-4", "transmix-5", "transmix-9"):
+        assert key in keys
+    for key in keys:
+        t = load_table(key)
+        for m in t["methods"]:
+            parse_method(m)
+    listing = subprocess.run([sys.executable, "-m", "tools.run_all", "--table", "list"], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    assert listing.returncode == 0 and all(k in listing.stdout for k in keys)
+    assert parse_method("transmix@attn_source=rollout+lam_mode=attn") == (
+        "transmix", {"attn_source": "rollout", "lam_mode": "attn"})
+    st = plan("deit_t", "tiny", ["transmix@attn_source=rollout"], [0], tmp_path)[0]
+    assert st.out == tmp_path / "deit_t/transmix@attn_source=rollout/seed0/pretrain"
+    assert st.cmd[st.cmd.index("--method") + 1] == "transmix"
+    assert st.cmd[st.cmd.index("--set") + 1:] == ["method_kwargs.transmix.attn_source=rollout"]
+    for bad, msg in ((["--methods", "transmix@attn=4"], "not KEY=VALUE with KEY an option of transmix"),
+                     (["--methods", "mixup2"], "unknown method 'mixup2'"),
+                     (["--table", "transmix-9", "--methods", "deit"], "drop --methods"),
+                     (["--table", "nope"], "no table 'nope'")):
+        proc = subprocess.run([sys.executable, "-m", "tools.run_all", "deit_t", *bad, "--out", str(tmp_path / "x")],
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert proc.returncode != 0 and msg in proc.stderr, (bad, proc.stderr[-500:])
+    assert not (tmp_path / "x").exists()

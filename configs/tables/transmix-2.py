@@ -1,0 +1,14 @@
+"""TransMix Table 2: semantic segmentation on Pascal Context with a DeiT-S backbone (MMSegmentation, Linear and
+Segmenter decoders, single-scale and multi-scale mIoU)."""
+
+paper = "TransMix (CVPR'22)"
+table = "Table 2"
+caption = "Pascal Context mIoU (%) of DeiT-S backbones, Linear and Segmenter decoders, single / multi-scale"
+backbones = ["deit_s"]
+methods = ["deit", "transmix"]
+rows = {"deit": "DeiT-S", "transmix": "TransMix-DeiT-S"}
+columns = {"Linear mIoU": ["seg_linear", "mIoU"], "Linear MS": ["seg_linear", "mIoU_ms"],
+           "Segmenter mIoU": ["seg_segmenter", "mIoU"], "Segmenter MS": ["seg_segmenter", "mIoU_ms"]}
+published = {"deit_s": {"deit": [49.1, 49.6, 49.7, 50.5], "transmix": [49.7, 50.3, 50.6, 51.2]}}
+cost = "paper: 2 pretrainings + 4 x 80k-iteration trainings; demo here: ~25 min"
+missing = ""
