@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,10 +18,12 @@ STAGE_CODE = {"pretrain": ("pretrain",), "import": ("pretrain",), "seg": ("trans
               "det": ("transfer", "pretrain"), "robustness": ("robustness", "pretrain")}
 
 
+@functools.cache
 def code_sha256(kind: str) -> str:
     """sha256 of the source a stage of ``kind`` runs (``STAGE_CODE``: its packages' ``*.py`` and
     ``configs/datasets.py``), recorded in every ``results.json`` as ``code_sha256``: ``run_all`` lists the finished
-    stages that other code produced (``--rerun-stale`` re-runs them) and the report marks them."""
+    stages that other code produced (``--rerun-stale`` re-runs them) and the report marks them. Cached per process:
+    a stage calls it when it starts, so an edit during a long run does not pass for the code that ran."""
     files = sorted(f for pkg in STAGE_CODE[kind] for f in (REPO / pkg).rglob("*.py"))
     h = hashlib.sha256()
     for f in files + [REPO / "configs" / "datasets.py"]:

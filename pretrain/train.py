@@ -287,6 +287,7 @@ def run(config: str, method: str, seed: int, out: str | Path, profile: str = "de
         stop_after: int | None = None, launcher: str = "pytorch") -> dict:
     """Train (or continue with ``resume``) and export; ``stop_after=k`` exits cleanly after epoch k with a resumable
     checkpoint and no hand-off (for time-boxed jobs; the schedule still spans ``epochs``)."""
+    code_sha256("pretrain")  # the code this process runs, read now (cached): recorded in results.json at the end
     rank, world, dev = init_distributed(device, launcher)
     run_dir = Path(out)
     run_dir.mkdir(parents=True, exist_ok=True)

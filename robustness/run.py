@@ -105,6 +105,7 @@ def plot(results: dict, out: Path) -> None:
 
 def run(backbone: str, suite: str, out: str, saliency: str | None = None, data_root=None, device=None,
         saliency_head=None) -> dict:
+    code_sha256("robustness")  # the code this process runs, read now (cached): recorded in results.json at the end
     cfg = load_suite(suite)
     if saliency is not None:
         cfg["saliency"] = saliency

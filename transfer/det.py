@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from configs.datasets import dataset_root
+from pretrain.checkpoint import code_sha256
 
 from .common import (
     allow_mmengine_resume,
@@ -95,6 +96,7 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
 
+    code_sha256("det")  # the code this process runs, read now (cached): recorded in results.json at the end
     allow_mmengine_resume()
     register_all_modules()
     out = Path(out)

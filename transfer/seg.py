@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from configs.datasets import dataset_root
+from pretrain.checkpoint import code_sha256
 
 from .common import (
     allow_mmengine_resume,
@@ -95,6 +96,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     from mmengine.runner import Runner
     from mmseg.utils import register_all_modules
 
+    code_sha256("seg")  # the code this process runs, read now (cached): recorded in results.json at the end
     allow_mmengine_resume()
     register_all_modules()
     register_bf16_optim_wrapper()
