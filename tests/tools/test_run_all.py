@@ -236,13 +236,25 @@ def test_table_presets_and_method_variants(tmp_path):
     from tools.run_all import parse_method, plan
     from tools.tables import load_table, table_keys
 
+    import ast
+
+    from pretrain.config import load_config
+    from pretrain.train import check_method
+
     keys = table_keys()
-    for key in ("transmix-1", "transmix-2", "transmix-3", "transmix-4", "transmix-5", "transmix-9"):
+    for key in ("transmix-1", "transmix-2", "transmix-3", "transmix-4", "transmix-5", "transmix-6", "transmix-7",
+                "transmix-8", "transmix-9", "mixpro-6", "mixpro-7", "mixpro-8", "mixpro-9", "mixpro-10",
+                "mixpro-fig5", "tokenmix-ade20k", "tokenmix-teacher"):
         assert key in keys
     for key in keys:
         t = load_table(key)
-        for m in t["methods"]:
-            parse_method(m)
+        assert bool(t["methods"]) != bool(t["missing"]), key  # runnable, or it says what it lacks
+        for m in t["methods"]:  # every variant starts on the demo geometry of the paper's first backbone
+            name, opts = parse_method(m)
+            cfg = load_config(REPO + f"/configs/pretrain/{t['backbones'][0]}.py", "demo")
+            opts = {k: ast.literal_eval(v) if v[:1].isdigit() else v for k, v in opts.items()}  # as --set parses
+            kwargs = {**cfg["method_kwargs"].get(name, {}), **opts}
+            check_method({**cfg, "method_kwargs": {**cfg["method_kwargs"], name: kwargs}}, name)
     listing = subprocess.run([sys.executable, "-m", "tools.run_all", "--table", "list"], cwd=REPO,
                              capture_output=True, text=True, timeout=120)
     assert listing.returncode == 0 and all(k in listing.stdout for k in keys)
