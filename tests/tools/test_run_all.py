@@ -233,13 +233,12 @@ def test_run_all_on_two_nodes(tiny_data, tmp_path):
 def test_table_presets_and_method_variants(tmp_path):
     """Every preset loads and names runnable methods; a variant NAME@key=value pretrains NAME with that option in its
     own directory; bad variants and --methods with --table are refused before anything runs."""
-    from tools.run_all import parse_method, plan
-    from tools.tables import load_table, table_keys
-
     import ast
 
     from pretrain.config import load_config
     from pretrain.train import check_method
+    from tools.run_all import parse_method, plan
+    from tools.tables import load_table, table_keys
 
     keys = table_keys()
     for key in ("transmix-1", "transmix-2", "transmix-3", "transmix-4", "transmix-5", "transmix-6", "transmix-7",
