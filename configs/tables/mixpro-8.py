@@ -6,9 +6,5 @@ table = "Table 8"
 caption = ("approaches A (TransMix box aligned to patches), B (cells misaligned with patches), C (cells smaller "
     "than a patch)")
 backbones = ["deit_s14"]
-methods = []
-rows = {}
-columns = {}
-published = {}
-cost = "see the paper"
+cost = "see the paper; not runnable here yet"
 missing = "the approach A, B and C switches"

@@ -7,10 +7,6 @@ table = "Table 6"
 caption = ("which attention re-assigns the labels: the model's own, or a frozen provider's (DINO, a pretrained "
     "DeiT, a distilled DeiT)")
 backbones = ["deit_s"]
-methods = []
-rows = {}
-columns = {}
-published = {}
-cost = "see the paper"
+cost = "see the paper; not runnable here yet"
 missing = ("the providers' checkpoints as presets (runs today as --methods "
     "transmix@attn_source=external+attn_model=FILE)")

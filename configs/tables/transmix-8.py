@@ -6,9 +6,5 @@ table = "Table 8"
 caption = ("mixing variants with training speed (Mixup, CutMix, Attentive-CutMix, SaliencyMix, Puzzle-Mix, "
     "GridMix, TransMix)")
 backbones = ["deit_s"]
-methods = []
-rows = {}
-columns = {}
-published = {}
-cost = "see the paper"
+cost = "see the paper; not runnable here yet"
 missing = "Puzzle-Mix"
