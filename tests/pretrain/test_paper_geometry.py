@@ -85,7 +85,7 @@ def test_invalid_scale_fails_at_start_up_naming_the_valid_ones(alias, scale, val
 
 def test_paper_scales_are_the_documented_ones():
     scale = {a: load_config(f"configs/pretrain/{a}.py", "paper")["method_kwargs"]["mixpro"]["scale"] for a in ALIASES}
-    assert scale == {"deit_t": 2, "deit_s": 2, "deit_b": 2, "deit_t14": 4, "deit_s14": 4, "deit_b14": 8, "pvt_t": 1,
+    assert scale == {"deit_t": 2, "deit_s": 2, "deit_b": 2, "deit_t14": 4, "deit_s14": 4, "deit_b14": 4, "pvt_t": 1,
                      "pvt_s": 1, "pvt_m": 1, "pvt_l": 1, "cait_xxs24": 2, "xcit_t12": 2, "xcit_s12": 2,
                      "ca_swin_t": 1}
 
