@@ -321,21 +321,29 @@ METHOD_NOTES = {
 }
 
 
+def paper_table(t: dict, data, alias: str, seeds) -> Table:
+    """A ``configs/tables`` preset (``tools.tables.load_table``) laid out as the paper's table for ``alias``: per row,
+    each column's value (mean ± std over seeds) beside the published one."""
+    pub = t["published"].get(alias, {})
+    table = Table(f"{t['paper']} {t['table']} ({alias})",
+                  [f"{t['paper']} {t['table']}"] + [c for title in t["columns"] for c in (title, f"paper {title}")],
+                  f"{t['caption']}. Published numbers for {alias}" + ("" if pub else ": none (the paper did not run "
+                  f"this backbone; it ran {', '.join(t['backbones'])})") + ".")
+    for label, name in t["rows"].items():
+        row = [f"{name} (`{label}`)"]
+        for path, p in zip(t["columns"].values(), pub.get(label, [None] * len(t["columns"]))):
+            row += [cell(*summary([metric(data[(label, s)], *path) for s in seeds])), paper(p)]
+        table.rows.append(row)
+    return table
+
+
 def stale_results(data) -> list[str]:
     """``"<method> seed<s>: <stage>"`` for every result whose recorded ``code_sha256`` is not this checkout's code
     for that stage (or that records none: written before the hash was kept)."""
-    from pretrain.checkpoint import code_sha256
+    from pretrain.checkpoint import STAGE_CODE, code_sha256
 
-    now: dict[str, str] = {}
-    out = []
-    for (m, s), stages in data.items():
-        for st, res in stages.items():
-            kind = "import" if res.get("external") else res.get("stage", st).split("_")[0]
-            if kind not in now:
-                now[kind] = code_sha256(kind)
-            if res.get("code_sha256") != now[kind]:
-                out.append(f"{m} seed{s}: {st}")
-    return out
+    return [f"{m} seed{s}: {st}" for (m, s), stages in data.items() for st, res in stages.items()
+            if res.get("stage") not in STAGE_CODE or res.get("code_sha256") != code_sha256(res["stage"])]
 
 
 def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
@@ -347,13 +355,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs)
     if table is not None:  # the paper's table first, in its layout, the published numbers beside ours
-        from tools.tables import paper_table
-
-        title, header, rows, note = paper_table(
-            table, alias, lambda label, path: cell(*summary([metric(data[(label, s)], *path) for s in seeds])))
-        t = Table(title, header, note)
-        t.rows = rows
-        tabs.insert(0, t)
+        tabs.insert(0, paper_table(table, data, alias, seeds))
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     for name, b in pngs:
         (rep / name).write_bytes(b)

@@ -123,7 +123,7 @@ def is_stale(st: Stage) -> bool:
     from pretrain.checkpoint import code_sha256
 
     res = json.loads((st.out / "results.json").read_text())
-    return res.get("code_sha256") != code_sha256(st.name.split("_")[0])
+    return res.get("code_sha256") != code_sha256(st.name)
 
 
 @dataclass(frozen=True)

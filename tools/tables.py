@@ -57,19 +57,3 @@ def list_tables() -> str:
                   f"{'':18s} {t['cost']}; {status}"]
     return "\n".join(lines)
 
-
-def paper_table(t: dict, alias: str, cell_of) -> tuple[str, list[str], list[list[str]], str]:
-    """``(title, header, rows, note)`` of preset ``t`` for backbone ``alias``; ``cell_of(label, path)`` formats our
-    value of one results path (mean ± std over seeds)."""
-    pub = t["published"].get(alias, {})
-    header = [f"{t['paper']} {t['table']}"] + [c for title in t["columns"] for c in (title, f"paper {title}")]
-    rows = []
-    for label, name in t["rows"].items():
-        paper = pub.get(label, [None] * len(t["columns"]))
-        row = [f"{name} (`{label}`)"]
-        for path, p in zip(t["columns"].values(), paper):
-            row += [cell_of(label, path), "—" if p is None else f"{p:.1f}"]
-        rows.append(row)
-    note = (f"{t['caption']}. Published numbers for {alias}" + ("" if pub else ": none (the paper did not run "
-            f"this backbone; it ran {', '.join(t['backbones'])})") + ".")
-    return f"{t['paper']} {t['table']} ({alias})", header, rows, note

@@ -66,7 +66,7 @@ def finish(out: Path, result: dict, backbone: str | Path, cfg) -> dict:
     from pretrain.checkpoint import atomic_write_json
 
     result = {**result, "backbone_sha256": sha256_file(backbone), "config_sha256": config_sha(cfg),
-              "code_sha256": code_sha256(result["stage"].split("_")[0])}
+              "code_sha256": code_sha256(result["stage"])}
     atomic_write_json(out / "results.json", result)
     return result
 

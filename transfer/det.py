@@ -96,7 +96,7 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
 
-    code_sha256("det")  # the code this process runs, read now (cached): recorded in results.json at the end
+    code_sha256("det_maskrcnn")  # the code this process runs, read now (cached): recorded in results.json at the end
     allow_mmengine_resume()
     register_all_modules()
     out = Path(out)

@@ -96,7 +96,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     from mmengine.runner import Runner
     from mmseg.utils import register_all_modules
 
-    code_sha256("seg")  # the code this process runs, read now (cached): recorded in results.json at the end
+    code_sha256(f"seg_{decoder}")  # the code this process runs, read now (cached): recorded in results.json at the end
     allow_mmengine_resume()
     register_all_modules()
     register_bf16_optim_wrapper()

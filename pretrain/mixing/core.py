@@ -1,7 +1,7 @@
 """Shared pieces of every mixing method: the batch record, label targets and the four public pure functions.
 
 Conventions (``../shared/PROTOCOLS.md``): the partner of sample ``i`` is ``x.flip(0)[i]`` (timm's pairing; MaskMix /
-MixPro: ``x[randperm][i]`` as fistyee/MixPro, recorded in ``MixBatch.extra["partner"]``); ``lam`` is
+MixPro: ``x[randperm][i]`` as fistyee/MixPro, recorded in ``MixBatch.partner``); ``lam`` is
 always the weight of the *partner's* label, one value per sample; targets are per-sample soft vectors
 ``(1 - lam_i) * y_i + lam_i * y_partner(i)`` built from label-smoothed one-hots (``off = s/K``, ``on = 1 - s + off``).
 
@@ -27,7 +27,9 @@ class MixBatch:
     ``x``: mixed images ``(B, C, H, W)``; ``y``: integer labels ``(B,)``; ``lam``: area weight of the partner label
     ``(B,)``; ``kind``: which input operation ran (``none``, ``mixup``, ``cutmix``, ``maskmix``, ...);
     ``region``: ``(B, H, W)`` 1 where the pixel comes from the partner (None for Mixup / no mixing);
-    ``box``: the CutMix box ``(y_lo, y_hi, x_lo, x_hi)`` when there is one; ``extra``: method-specific tensors.
+    ``box``: the CutMix box ``(y_lo, y_hi, x_lo, x_hi)`` when there is one; ``partner``: the partner index of each
+    sample ``(B,)`` when it is not ``flip(0)`` (MaskMix's and GridMix's ``randperm``); ``extra``: method-specific
+    tensors.
     """
 
     x: torch.Tensor
@@ -36,6 +38,7 @@ class MixBatch:
     kind: str = "none"
     region: torch.Tensor | None = None
     box: tuple[int, int, int, int] | None = None
+    partner: torch.Tensor | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -220,7 +223,7 @@ class Mixer:
 
     def targets(self, batch: MixBatch, logits=None, attn=None, grid=None, progress: float = 0.0) -> torch.Tensor:
         """Soft targets ``(B, K)`` for this batch; attention-aware methods use ``attn`` ``(B, h*w)`` on ``grid``."""
-        return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, batch.extra.get("partner"))
+        return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, batch.partner)
 
     def parameters(self) -> list[torch.nn.Parameter]:
         """Learnable parameters of the method itself (PAL's learnable alpha); add them to the optimizer."""

@@ -99,4 +99,4 @@ class GridMix(SwitchMixer):
             partner = torch.randperm(x.shape[0], generator=generator)
         lam = torch.full((x.shape[0],), float(region.mean()), device=x.device)
         return MixBatch(paste(x, region, partner), y, lam, "gridmix", region=region,
-                        extra={} if partner is None else {"partner": partner.to(y.device)})
+                        partner=None if partner is None else partner.to(y.device))

@@ -29,7 +29,7 @@ def maskmix_batch(x, y, cell: int, beta: float, generator: torch.Generator, pair
     region = 1 - keep  # 1 = from the partner
     partner = torch.randperm(x.shape[0], generator=generator) if pairing == "randperm" else None
     return MixBatch(paste(x, region, partner), y, torch.full((x.shape[0],), 1 - n_keep / S, device=x.device),
-                    "maskmix", region=region, extra={} if partner is None else {"partner": partner.to(y.device)})
+                    "maskmix", region=region, partner=None if partner is None else partner.to(y.device))
 
 
 class MaskMix(SwitchMixer):

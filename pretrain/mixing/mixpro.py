@@ -63,7 +63,7 @@ class MixPro(AttentionAware, MaskMix):
         return torch.full((B,), float(value), device=area_target.device)
 
     def targets(self, batch, logits=None, attn=None, grid=None, progress=0.0):
-        partner = batch.extra.get("partner")
+        partner = batch.partner
         if batch.kind != "maskmix":
             return mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, partner)
         attn, grid = self._attention(batch, attn, grid)

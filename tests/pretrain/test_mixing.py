@@ -227,7 +227,7 @@ def test_maskmix_area_label(data):
     n_keep = round((1 - float(b.lam[0])) * 16)
     assert math.isclose(float(b.lam[0]), 1 - n_keep / 16)
     keep = (1 - b.region)[:, None]
-    torch.testing.assert_close(b.x, x * keep + x[b.extra["partner"]] * (1 - keep))
+    torch.testing.assert_close(b.x, x * keep + x[b.partner] * (1 - keep))
     with pytest.raises(ValueError, match="divide"):
         create_mixer("maskmix", K, patch_size=16, scale=4, maskmix_prob=1.0)(x, y, torch.Generator())
 
@@ -433,7 +433,7 @@ def test_mixpro_pal_alpha_uses_the_smoothed_area_target():
 
     own = torch.tensor([[1.0, 1, 1, 0], [1, 0, 0, 1]])
     batch = MixBatch(torch.zeros(2, 3, 2, 2), torch.tensor([0, 1]), torch.tensor([0.25, 0.25]), "maskmix",
-                     region=(1 - own).view(2, 2, 2), extra={"partner": torch.tensor([1, 0])})
+                     region=(1 - own).view(2, 2, 2), partner=torch.tensor([1, 0]))
     attn = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.25] * 4])
     logits = torch.tensor([[0.5, 0.3, 0.1, 0.1], [0.2, 0.6, 0.1, 0.1]]).log()
     mp = create_mixer("mixpro", 4, pal_smoothing=False, patch_size=1, scale=1)
@@ -456,7 +456,7 @@ def test_maskmix_pairing(pairing):
     x = torch.arange(8, dtype=torch.float).view(8, 1, 1, 1).expand(8, 3, 16, 16).contiguous()
     y = torch.arange(8)
     b = maskmix_batch(x, y, 4, 1.0, g, pairing)
-    partner = b.extra["partner"] if pairing == "randperm" else torch.arange(7, -1, -1)
+    partner = b.partner if pairing == "randperm" else torch.arange(7, -1, -1)
     assert sorted(partner.tolist()) == list(range(8))
     if pairing == "randperm":
         assert not torch.equal(partner, torch.arange(7, -1, -1))
@@ -515,7 +515,7 @@ def test_gridmix_default_is_openmixup():
     assert g.variant == "openmixup"
     x = torch.randn(4, 3, 32, 32)
     b = g(x, torch.arange(4), torch.Generator().manual_seed(0))
-    assert b.kind == "gridmix" and "partner" in b.extra
+    assert b.kind == "gridmix" and b.partner is not None
     torch.testing.assert_close(b.lam, b.region.mean().expand(4))
 
 

@@ -12,6 +12,7 @@ import torch
 from pretrain.checkpoint import sha256_file
 from pretrain.data import BadImageError
 from pretrain.train import NonFiniteLossError, run
+from tests.helpers import free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CFG = os.path.join(REPO, "configs/pretrain/deit_t.py")
@@ -67,14 +68,6 @@ def test_resume_is_exact(tiny_data, tmp_path):
         _run(tmp_path / "cut", tiny_data, method="transmix", resume=True)
 
 
-def _free_port() -> str:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
-
-
 def test_two_processes_two_nodes_and_slurm_give_the_same_weights(tiny_data, tmp_path):
     """tools/dist_train.sh on one node with 2 processes, on two 'nodes' of 1 (NNODES / NODE_RANK / MASTER_ADDR /
     PORT, as OpenMMLab's launcher), and two SLURM tasks (--launcher slurm, srun's variables): bit-identical weights."""
@@ -83,15 +76,15 @@ def test_two_processes_two_nodes_and_slurm_give_the_same_weights(tiny_data, tmp_
            "MASTER_ADDR": "127.0.0.1"}
     launcher = os.path.join(REPO, "tools/dist_train.sh")
     one = subprocess.run([launcher, "2", *args, "--out", str(tmp_path / "one")], cwd=REPO, capture_output=True,
-                         text=True, timeout=600, env={**env, "PORT": _free_port()})
+                         text=True, timeout=600, env={**env, "PORT": free_port()})
     assert one.returncode == 0, one.stderr[-3000:]
     (row,) = [json.loads(ln) for ln in (tmp_path / "one/metrics.jsonl").read_text().splitlines()]
     assert row["world_size"] == 2 and row["in_sync"] is True and row["val_images"] == 40
-    port = _free_port()
+    port = free_port()
     nodes = [subprocess.Popen([launcher, "1", *args, "--out", str(tmp_path / "two")], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env={**env, "NNODES": "2", "NODE_RANK": str(r), "PORT": port}) for r in (0, 1)]
-    port = _free_port()
+    port = free_port()
     tasks = [subprocess.Popen([sys.executable, "-m", "pretrain.train", *args, "--out", str(tmp_path / "slurm"),
                                "--launcher", "slurm"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env={**env, "SLURM_PROCID": str(r), "SLURM_NTASKS": "2", "SLURM_LOCALID": "0",
@@ -235,7 +228,7 @@ def test_same_weights_whatever_the_process_layout(tiny_data, tmp_path):
     for n, out, extra in (("1", "accum", ["micro_batch=4"]), ("2", "ddp", [])):
         proc = subprocess.run([os.path.join(REPO, "tools/dist_train.sh"), n, "--config", CFG, "--profile", "tiny",
                                "--method", "mixpro", "--set", "epochs=1", *extra, "--out", str(tmp_path / out)],
-                              cwd=REPO, env={**env, "PORT": _free_port()}, capture_output=True, text=True, timeout=600)
+                              cwd=REPO, env={**env, "PORT": free_port()}, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
     assert "micro-batch 4 x 1 process(es) x 2 accumulation step(s)" in (tmp_path / "accum/train.log").read_text()
     a, b = _weights(tmp_path / "accum/backbone.pth"), _weights(tmp_path / "ddp/backbone.pth")

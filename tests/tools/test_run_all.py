@@ -204,11 +204,9 @@ def test_training_stages_launch_on_two_nodes_and_under_slurm(tmp_path):
 def test_run_all_on_two_nodes(tiny_data, tmp_path):
     """Two "nodes" on this machine (gloo, 127.0.0.1, one process each): both take part in pretraining and the two
     segmentation stages (MMEngine's pytorch launcher on CPU), node 0 alone runs robustness and the report."""
-    import socket
+    from tests.helpers import free_port
 
-    with socket.socket() as s:  # a free base port; the stages use base + their place in the plan
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1] % 20000 + 30000
+    port = int(free_port())  # the base port; the stages use base + their place in the plan
     out = tmp_path / "runs"
     cmd = [sys.executable, "-m", "tools.run_all", "deit_t", "--profile", "tiny", "--methods", "deit", "--data-root",
            str(tiny_data), "--out", str(out), "--nnodes", "2", "--master-port", str(port)]

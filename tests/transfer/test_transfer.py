@@ -200,20 +200,19 @@ def test_paper_global_batch_on_any_process_count(task, world, acc, monkeypatch):
 def test_seg_on_two_slurm_tasks(tiny_backbones, tiny_data, tmp_path):
     """``--launcher slurm`` under srun (a stand-in that starts the tasks with srun's variables) on CPU: MMEngine's
     slurm launcher would call ``torch.cuda.set_device``; the transfer joins the gloo group itself and trains on 2."""
-    import socket
     import subprocess
     import sys
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.helpers import free_port
+
+    port = free_port()
     out = tmp_path / "seg"
     cmd = [sys.executable, os.path.join(REPO, "tests/tools/fake_srun.py"), "--ntasks=2", "--job-name=seg",
            sys.executable, "-u", "-m", "transfer.seg", "--backbone", str(tiny_backbones / "deit_t/backbone.pth"),
            "--decoder", "linear", "--profile", "tiny", "--out", str(out), "--data-root", str(tiny_data),
            "--launcher", "slurm", "--cfg-options", "train_cfg.max_iters=4", "param_scheduler.0.end=4"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "OMP_NUM_THREADS": "1", "MASTER_PORT": str(port)})
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "MASTER_PORT": port})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     res = json.loads((out / "results.json").read_text())
     assert res["world_size"] == 2 and res["iters"] == 4 and 0 < res["mIoU"] <= 100
