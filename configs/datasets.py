@@ -12,9 +12,11 @@ ones to run on them::
     $DATA_ROOT/pascal_context/  JPEGImages/  SegmentationClassContext/  ImageSets/SegmentationContext/{train,val}.txt
     $DATA_ROOT/coco/            train2017/  val2017/  annotations/instances_{train,val}2017.json
     $DATA_ROOT/voc2012/         JPEGImages/  SegmentationClass/  ImageSets/Segmentation/val.txt
+    $DATA_ROOT/ade20k/          images/{training,validation}/*.jpg  annotations/{training,validation}/*.png
+                                (the contents of ADEChallengeData2016)
 
 A single dataset can also be moved elsewhere with ``<NAME>_ROOT`` (e.g. ``IMAGENET_ROOT``, ``IMAGENET_A_ROOT``,
-``PASCAL_CONTEXT_ROOT``, ``COCO_ROOT``, ``VOC2012_ROOT``).
+``PASCAL_CONTEXT_ROOT``, ``COCO_ROOT``, ``VOC2012_ROOT``, ``ADE20K_ROOT``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ LAYOUTS: dict[str, tuple[str, tuple[str, ...], str]] = {
              "train2017/, val2017/, annotations/instances_{train,val}2017.json"),
     "voc2012": ("voc2012", ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation/val.txt"),
                 "JPEGImages/*.jpg, SegmentationClass/*.png (palette, 255 = void), ImageSets/Segmentation/val.txt"),
+    "ade20k": ("ade20k", ("images/training", "images/validation", "annotations/training", "annotations/validation"),
+               "images/{training,validation}/ADE_*.jpg, annotations/{training,validation}/ADE_*.png (0 = other, "
+               "ignored; 1..150 = the classes), i.e. the contents of ADEChallengeData2016"),
 }
 
 

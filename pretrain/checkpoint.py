@@ -16,8 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 # stage (its results.json "stage", run_all's stage name) -> the packages whose code it runs (configs/*.py besides
 # datasets.py are the stage's inputs, keyed separately)
 STAGE_CODE = {"pretrain": ("pretrain",), "import": ("pretrain",), "seg_linear": ("transfer", "pretrain"),
-              "seg_segmenter": ("transfer", "pretrain"), "det_maskrcnn": ("transfer", "pretrain"),
-              "robustness": ("robustness", "pretrain")}
+              "seg_segmenter": ("transfer", "pretrain"), "seg_upernet": ("transfer", "pretrain"),
+              "det_maskrcnn": ("transfer", "pretrain"),
+              "robustness": ("robustness", "pretrain"), "bench_mixing": ("pretrain", "tools/bench_mixing.py")}
 
 
 @functools.cache
@@ -26,7 +27,8 @@ def code_sha256(stage: str) -> str:
     ``configs/datasets.py``), recorded in every ``results.json`` as ``code_sha256``: ``run_all`` lists the finished
     stages that other code produced (``--rerun-stale`` re-runs them) and the report marks them. Cached per process:
     a stage calls it when it starts, so an edit during a long run does not pass for the code that ran."""
-    files = sorted(f for pkg in STAGE_CODE[stage] for f in (REPO / pkg).rglob("*.py"))
+    files = sorted(f for pkg in STAGE_CODE[stage]
+                   for f in ([REPO / pkg] if pkg.endswith(".py") else (REPO / pkg).rglob("*.py")))
     h = hashlib.sha256()
     for f in files + [REPO / "configs" / "datasets.py"]:
         h.update(f.relative_to(REPO).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")

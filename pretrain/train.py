@@ -10,7 +10,8 @@ Writes in ``--out``: ``config.json`` (resolved), ``metrics.jsonl`` (one line per
 epoch, atomic, the one before kept as ``checkpoint.prev.pth``; ``--resume`` continues from it exactly, or from the
 previous one when the latest is damaged), ``.lock`` (host and pid of the one process training here), and at the
 end the hand-off: ``backbone.pth`` (plain tensor dict, timm key names), ``backbone.json`` and ``results.json`` (clean
-top-1 / top-5 on the val set).
+top-1 / top-5 on the val set), and ``mixed_samples.npz`` (a few mixed training images with their area and
+attention labels, for the report's picture grid: ``pretrain/samples.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from pretrain.config import load_config
 from pretrain.data import build_datasets, count_bad, eval_loader, train_loader
 from pretrain.distributed import Layout, init_distributed, key, seed_everything
 from pretrain.mixing import MIXERS, create_mixer
-from pretrain.models import ALIASES, attach_tap, create_backbone, resolve_name, token_stride
+from pretrain.models import ALIASES, NO_CLASS_ATTENTION, attach_tap, create_backbone, resolve_name, token_stride
+from pretrain.samples import write_mixed_samples
 
 log = logging.getLogger("pretrain")
 REPO = Path(__file__).resolve().parents[1]
@@ -92,6 +94,11 @@ def check_method(cfg: dict, method: str) -> None:
     teacher) in the first seconds, before any data is read; the error names the valid choices."""
     if method not in MIXERS:
         raise KeyError(f"unknown method {method!r}; valid: {', '.join(MIXERS)}")
+    external = cfg["method_kwargs"].get(method, {}).get("attn_source") == "external"
+    if cfg["model"] in NO_CLASS_ATTENTION and MIXERS[method].needs_attn and not external:
+        raise ValueError(f"{method} labels by the model's class attention; {cfg['model']} has no class token (plain "
+                         f"Swin): train it with a method without attention labels (deit, mixup, cutmix, ...) or use "
+                         f"its class-attention variant ca_{cfg['model']}")
     probe = build_model(cfg, num_classes=2)  # only for its token stride
     MIXERS[method].check_geometry((cfg["img_size"], cfg["img_size"]), token_stride(probe),
                                   **cfg["method_kwargs"].get(method, {}))
@@ -106,7 +113,10 @@ def build_mixer(cfg: dict, method: str, model: torch.nn.Module, num_classes: int
     if "input_mean" in MIXERS[method].options():  # the pipeline's normalisation (Attentive-CutMix undoes it)
         kwargs["input_mean"], kwargs["input_std"] = tuple(cfg["mean"]), tuple(cfg["std"])
     kwargs.update(cfg["method_kwargs"].get(method, {}))
-    return create_mixer(method, num_classes, **kwargs)
+    mixer = create_mixer(method, num_classes, **kwargs)
+    if getattr(mixer, "needs_model", False):  # Puzzle-Mix: its saliency is this model's input gradient
+        mixer.bind(model)
+    return mixer
 
 
 PRECISIONS = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}
@@ -357,6 +367,9 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     def autocast():
         return torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
 
+    if getattr(mixer, "needs_model", False):  # the saliency pass under the training precision
+        mixer.bind(model, autocast)
+
     state = {"epoch": 0, "step": 0, "num_updates": 0}  # step: optimizer steps done in the current epoch
 
     # resume ------------------------------------------------------------------------------------------------------
@@ -438,6 +451,8 @@ def _train(config, method, seed, run_dir: Path, profile, resume, overrides, comp
     result = {}
     if rank == 0:
         result = export(run_dir, model, cfg, method, seed, num_classes, ev, run_cfg, mixer, precision, layout)
+        if write_mixed_samples(run_dir / "mixed_samples.npz", model, mixer, train_ds, cfg, seed, dev):
+            log.info("mixed training samples for the report's picture grid: %s", run_dir / "mixed_samples.npz")
     if world > 1:
         dist.barrier()
     return result

@@ -2,7 +2,7 @@
 
     python tools/make_synthetic.py --out data/synthetic-demo --scale demo --seed 0
 
-Writes six datasets under ``--out`` that every stage of the suite reads exactly as it would read the real ones:
+Writes seven datasets under ``--out`` that every stage of the suite reads exactly as it would read the real ones:
 
 - ``imagenet/``: ``train/<wnid>/*.JPEG``, ``val/<wnid>/ILSVRC2012_val_*.JPEG``, ``LOC_synset_mapping.txt`` (the class
   list, ``<wnid> <name>`` per line, sorted by wnid), ILSVRC ``Annotations/CLS-LOC/val/<stem>.xml`` boxes (pixel indices,
@@ -15,6 +15,9 @@ Writes six datasets under ``--out`` that every stage of the suite reads exactly 
   ``ImageSets/SegmentationContext/{train,val}.txt``), 60-class label ids, 0 = background, stuff regions + objects.
 - ``coco/``: ``train2017/``, ``val2017/``, ``annotations/instances_{train,val}2017.json`` with polygon masks.
 - ``voc2012/``: ``JPEGImages``, ``SegmentationClass`` (palette PNGs, 255 = void band), ``ImageSets/Segmentation``.
+- ``ade20k/``: ADEChallengeData2016's layout (``images/{training,validation}/ADE_{train,val}_<8 digits>.jpg``,
+  ``annotations/...png``), ADE20K's 150-class ids (1..150; 0 = "other", ignored), stuff regions + objects, short
+  side the scale's (ADE20K's protocol resizes by the short side).
 
 Images are shape classes rendered on textured, cluttered backgrounds with random scale, position, rotation and colour,
 at their dataset's typical sizes (``REAL_WH``: ImageNet and VOC/Pascal 500x375, 375x500, 500x333, ...; COCO 640x480,
@@ -37,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-VERSION = 4  # 4: non-square images at the real datasets' aspect ratios
+VERSION = 5  # 4: non-square images at the real datasets' aspect ratios; 5: ADE20K
 STAMP = "SYNTHETIC.json"
 
 
@@ -119,13 +122,22 @@ WNIDS = [f"n{99000000 + i:08d}" for i in range(len(CLASSES))]  # n99000000, n990
 PC_OBJECT_IDS = [1, 7, 8, 10, 14, 15, 17, 20, 23, 31]  # aeroplane bird boat bottle car cat chair cow dog horse
 PC_STUFF = {"sky": 47, "wall": 56, "building": 11, "grass": 29, "ground": 30, "water": 57, "road": 41, "floor": 26}
 VOC_IDS = list(range(1, 11))  # aeroplane .. cow
+# ADE20K label ids (MMSegmentation's ADE20KDataset order + 1, 0 = other): stuff as Pascal Context's, one object class
+# per shape class (ADE20K has no cat, dog, cow, horse or bird: other objects stand in)
+ADE_STUFF = {"sky": 3, "wall": 1, "building": 2, "grass": 10, "ground": 14, "water": 22, "road": 7, "floor": 4}
+ADE_OBJECT_IDS = [91, 77, 99, 21, 20, 128, 81, 84, 149, 136]  # airplane boat bottle car chair bicycle bus truck
+# clock vase
+PC_TO_ADE = np.zeros(256, np.uint8)  # Pascal Context stuff id -> ADE20K's (0 stays 0)
+for _name, _pc in PC_STUFF.items():
+    PC_TO_ADE[_pc] = ADE_STUFF[_name]
 
 SCALES = {
-    # imagenet side, train/val per class, A and O images, pascal side/train/val, coco side/train/val, voc side/val
+    # imagenet side, train/val per class, A and O images, pascal side/train/val, coco side/train/val, voc side/val,
+    # ade20k short side/train/val
     "tiny": dict(img=32, train=8, val=4, a_per_class=20, o=100, pc=64, pc_train=8, pc_val=4,
-                 coco=64, coco_train=6, coco_val=4, voc=64, voc_val=6),
+                 coco=64, coco_train=6, coco_val=4, voc=64, voc_val=6, ade=64, ade_train=8, ade_val=4),
     "demo": dict(img=64, train=1300, val=50, a_per_class=40, o=200, pc=128, pc_train=300, pc_val=100,
-                 coco=128, coco_train=240, coco_val=60, voc=96, voc_val=100),
+                 coco=128, coco_train=240, coco_val=60, voc=96, voc_val=100, ade=128, ade_train=300, ade_val=100),
 }
 
 # ------------------------------------------------------------------------------------------------------- rendering
@@ -357,7 +369,7 @@ def ilsvrc_xml(stem: str, wnid: str, hw, box: list[int]) -> str:
 # ------------------------------------------------------------------------------------------------------ work items
 # Each item renders and writes one image (plus its annotation files) and returns what the JSON indexes need.
 SPLIT_CODE = {"train": 1, "val": 2, "a": 3, "o": 4, "pc_train": 5, "pc_val": 6, "coco_train": 7, "coco_val": 8,
-              "voc": 9}
+              "voc": 9, "ade_train": 10, "ade_val": 11}
 HARD = ["occluder", "fog", "contrast", "clutter", "small"]
 
 
@@ -373,6 +385,13 @@ def real_hw(dataset: str, long_side: int, idx: int) -> tuple[int, int]:
     """``(h, w)`` of item ``idx``: the dataset's typical sizes in turn, scaled so the long side is ``long_side``."""
     w0, h0 = REAL_WH[dataset][idx % len(REAL_WH[dataset])]
     s = long_side / max(w0, h0)
+    return round(h0 * s), round(w0 * s)
+
+
+def real_hw_short(dataset: str, short_side: int, idx: int) -> tuple[int, int]:
+    """As :func:`real_hw`, scaled so the *short* side is ``short_side``."""
+    w0, h0 = REAL_WH[dataset][idx % len(REAL_WH[dataset])]
+    s = short_side / min(w0, h0)
     return round(h0 * s), round(w0 * s)
 
 
@@ -421,6 +440,17 @@ def _item(task):
         stem = f"2008_{SPLIT_CODE[kind]}{idx:05d}"
         _save_jpeg(img, out / "pascal_context/JPEGImages" / f"{stem}.jpg")
         _save_png(labels, out / "pascal_context/SegmentationClassContext" / f"{stem}.png")
+        return stem
+    if kind.startswith("ade_"):
+        hw = real_hw_short("pascal", p["ade"], idx)
+        img, objects, labels = render_scene(rng, hw, int(rng.integers(2, 5)), stuff=True)
+        labels = PC_TO_ADE[labels]
+        for o in objects:
+            labels[o["mask"]] = ADE_OBJECT_IDS[o["cls"]]
+        split, prefix = ("training", "train") if kind == "ade_train" else ("validation", "val")
+        stem = f"ADE_{prefix}_{idx + 1:08d}"
+        _save_jpeg(img, out / "ade20k/images" / split / f"{stem}.jpg")
+        _save_png(labels, out / "ade20k/annotations" / split / f"{stem}.png")
         return stem
     if kind.startswith("coco_"):
         h, w = real_hw("coco", p["coco"], idx)
@@ -472,7 +502,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def generate(out: str | Path, scale: str = "demo", seed: int = 0, workers: int = 2, progress: bool = True) -> Path:
-    """Write all six datasets under ``out`` (through a temporary sibling, renamed at the end)."""
+    """Write all seven datasets under ``out`` (through a temporary sibling, renamed at the end)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {sorted(SCALES)}")
     p = SCALES[scale]
@@ -488,7 +518,9 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 0, workers: int =
              [("pc_val", str(tmp), seed, i, p) for i in range(p["pc_val"])] +
              [("coco_train", str(tmp), seed, i, p) for i in range(p["coco_train"])] +
              [("coco_val", str(tmp), seed, i, p) for i in range(p["coco_val"])] +
-             [("voc", str(tmp), seed, i, p) for i in range(p["voc_val"])])
+             [("voc", str(tmp), seed, i, p) for i in range(p["voc_val"])] +
+             [("ade_train", str(tmp), seed, i, p) for i in range(p["ade_train"])] +
+             [("ade_val", str(tmp), seed, i, p) for i in range(p["ade_val"])])
     results = []
     t0 = time.time()
     with Pool(workers) if workers > 1 else _Serial() as pool:
@@ -533,6 +565,8 @@ def _write_indexes(root: Path, by_kind: dict, p: dict) -> None:
                                             "background": 0}, indent=1) + "\n")
     _write(root / "voc2012/ImageSets/Segmentation/val.txt", "".join(s + "\n" for s in by_kind["voc"]))
     _write(root / "voc2012/classes.json", json.dumps(dict(zip(CLASSES, VOC_IDS)), indent=1) + "\n")
+    _write(root / "ade20k/classes.json", json.dumps({"objects": dict(zip(CLASSES, ADE_OBJECT_IDS)), "stuff": ADE_STUFF,
+                                                     "other": 0}, indent=1) + "\n")
     cats = [{"id": i + 1, "name": c, "supercategory": "shape"} for i, c in enumerate(CLASSES)]
     for split in ("train", "val"):
         images, anns = [], []

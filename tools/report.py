@@ -18,50 +18,39 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.tables import published
+
 REPO = Path(__file__).resolve().parents[1]
 
-# ../shared/PROTOCOLS.md section 5: published numbers (ImageNet-1k, 224 px, 300 epochs) to print beside ours. MixPro
-# released and reported DeiT-x/14 models, TransMix and TokenMix DeiT-x/16: each number sits beside the patch size
-# its paper's models used.
-PAPER_TOP1 = {  # alias -> method -> top-1
-    "deit_t": {"deit": 72.2, "transmix": 72.6, "tokenmix": 73.2},
-    "deit_t14": {"mixpro": 73.8},
-    "deit_s14": {"mixpro": 81.3},
-    "deit_b14": {"mixpro": 82.9},
-    "pvt_t": {"deit": 75.1, "transmix": 75.5, "mixpro": 76.7, "tokenmix": 75.6},
-    "xcit_t12": {}, "cait_xxs24": {},
-    "ca_swin_t": {"deit": 81.6, "transmix": 81.8, "mixpro": 82.8},
-    "deit_s": {"deit": 79.8, "transmix": 80.7, "tokenmix": 80.8, "cutmix": 79.8, "gridmix": 79.5,
-               "attentive_cutmix": 77.5, "saliencymix": 79.2},
-    "pvt_s": {"deit": 79.8, "transmix": 80.5, "mixpro": 81.2},
-    "pvt_m": {"deit": 81.2, "transmix": 82.1, "mixpro": 82.7},
-    "pvt_l": {"deit": 81.7, "transmix": 82.4, "mixpro": 82.9},
-    "deit_b": {"deit": 81.8, "transmix": 82.4, "tokenmix": 82.9},
-}
-PAPER_ROBUST = {"deit_s": {  # ImageNet-A top-1 / calib err / AURRA, ImageNet-O AUPR, shuffle mean, VOC J, loc mIoU
-    "deit": {"a_top1": 19.1, "a_calib": 32.0, "a_aurra": 23.8, "o_aupr": 20.9, "shuffle": 58.4, "voc": 29.2,
-             "loc": 34.9},
-    "transmix": {"a_top1": 21.1, "a_calib": 31.2, "a_aurra": 28.8, "o_aupr": 21.9, "shuffle": 62.8, "voc": 29.9,
-                 "loc": 44.4},
-    "mixpro": {"a_top1": 22.4, "a_calib": 30.3, "a_aurra": 32.4, "o_aupr": 23.1}}}
-PAPER_SEG = {"deit_s": {  # mAcc / mIoU / mIoU-MS
-    "linear": {"deit": (59.4, 49.1, 49.6), "transmix": (60.2, 49.7, 50.3), "mixpro": (None, 50.3, 50.9)},
-    "segmenter": {"deit": (60.4, 49.7, 50.5), "transmix": (61.4, 50.6, 51.2), "mixpro": (None, 51.1, 51.6)}}}
-PAPER_DET = {"pvt_s": {"deit": (40.4, 62.9, 43.8, 37.8, 60.1, 40.3), "transmix": (40.9, 63.8, 44.0, 38.4, 60.7, 41.3),
-                       "mixpro": (41.4, 64.2, 44.4, 38.9, 61.1, 41.7)}}
+# Published numbers come from the paper-table presets (configs/tables/, ../shared/PROTOCOLS.md section 5), their one
+# source: tools.tables.published(alias, method, *results_path). MixPro released and reported DeiT-x/14 models,
+# TransMix and TokenMix DeiT-x/16: each number sits beside the patch size its paper's models used.
+ROBUST_PATHS = {"a_top1": ("robustness", "imagenet_a", "top1"), "a_calib": ("robustness", "imagenet_a", "calib_err"),
+                "a_aurra": ("robustness", "imagenet_a", "aurra"), "o_aupr": ("robustness", "imagenet_o", "aupr"),
+                "shuffle": ("robustness", "drop_shuffle", "shuffle", "mean_top1"),
+                "voc": ("robustness", "voc", "jaccard"),
+                "loc": ("robustness", "localisation", "largest_component", "miou")}
+DET_KEYS = ("box_AP", "box_AP50", "box_AP75", "mask_AP", "mask_AP50", "mask_AP75")
 
 STAGES = {"pretrain": "pretrain", "seg_linear": "transfer/seg_linear", "seg_segmenter": "transfer/seg_segmenter",
+          "seg_upernet": "transfer/seg_upernet",
           "det": "transfer/det_maskrcnn", "robustness": "robustness"}
 
 
 def load(root: Path, methods, seeds) -> dict:
-    """``{(method, seed): {stage: results dict}}`` for every results.json found."""
+    """``{(method, seed): {stage: results dict}}`` for every results.json found; a paper table's speed stage
+    (``<root>/bench_mixing``, every method paired in one process) appears as stage ``bench`` of each method."""
     out = {}
+    bench_file = root / "bench_mixing" / "results.json"
+    bench = json.loads(bench_file.read_text()) if bench_file.exists() else None
     for m in methods:
         for s in seeds:
             d = root / m / f"seed{s}"
             out[(m, s)] = {k: json.loads((d / v / "results.json").read_text())
                            for k, v in STAGES.items() if (d / v / "results.json").exists()}
+            if bench is not None and m in bench["methods"]:
+                out[(m, s)]["bench"] = {**bench["methods"][m], "stage": "bench_mixing",
+                                        "code_sha256": bench.get("code_sha256")}
     return out
 
 
@@ -169,7 +158,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
         t.rows.append([name(m), cell(*summary(top1)), cell(*summary(per(m, "pretrain", "top5"))),
                        "baseline" if m == baseline else ci(bootstrap_top1(data, m, baseline, seeds)),
                        cell(*summary(per(m, "pretrain", "images_per_s"))),
-                       paper(PAPER_TOP1.get(alias, {}).get(m))])
+                       paper(published(alias, m, "pretrain", "top1"))])
     out.append(t)
     if any(metric(data[k], "seg_linear") or metric(data[k], "seg_segmenter") for k in data):
         t = Table("Semantic segmentation (Pascal Context, 60 classes)",
@@ -178,21 +167,33 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
         for dec in ("linear", "segmenter"):
             for m in methods:
                 st = f"seg_{dec}"
-                p = PAPER_SEG.get(alias, {}).get(dec, {}).get(m)
+                p = [published(alias, m, st, k) for k in ("mAcc", "mIoU", "mIoU_ms")]
                 t.rows.append([name(m), dec, cell(*summary(per(m, st, "mAcc"))), cell(*summary(per(m, st, "mIoU"))),
                                cell(*summary(per(m, st, "mIoU_ms"))),
                                "baseline" if m == baseline else ci(bootstrap_seeds(per(m, st, "mIoU"),
                                                                                    per(baseline, st, "mIoU"))),
-                               " / ".join(paper(v) for v in p) if p else "—"])
+                               " / ".join(paper(v) for v in p) if any(v is not None for v in p) else "—"])
+        out.append(t)
+    if any(metric(data[k], "seg_upernet") for k in data):
+        t = Table("Semantic segmentation (ADE20K, 150 classes, UperNet)",
+                  ["method", "mAcc", "mIoU", "mAcc (MS+flip)", "mIoU (MS+flip)", "Δ mIoU vs baseline [95% CI]"],
+                  "MMSegmentation's DeiT + UperNet recipe (configs/transfer/ade20k_*.py); Δ: paired bootstrap over "
+                  "seeds (needs 2 or more seeds).")
+        for m in methods:
+            st = "seg_upernet"
+            t.rows.append([name(m), cell(*summary(per(m, st, "mAcc"))), cell(*summary(per(m, st, "mIoU"))),
+                           cell(*summary(per(m, st, "mAcc_ms"))), cell(*summary(per(m, st, "mIoU_ms"))),
+                           "baseline" if m == baseline else ci(bootstrap_seeds(per(m, st, "mIoU"),
+                                                                               per(baseline, st, "mIoU")))])
         out.append(t)
     if any(metric(data[k], "det") for k in data):
-        keys = ["box_AP", "box_AP50", "box_AP75", "mask_AP", "mask_AP50", "mask_AP75"]
+        keys = list(DET_KEYS)
         t = Table("Detection and instance segmentation (Mask R-CNN, COCO-style)",
                   ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"])
         for m in methods:
-            p = PAPER_DET.get(alias, {}).get(m)
+            p = [published(alias, m, "det", k) for k in DET_KEYS]
             t.rows.append([name(m)] + [cell(*summary(per(m, "det", k))) for k in keys] +
-                          [" / ".join(paper(v) for v in p) if p else "—"])
+                          [" / ".join(paper(v) for v in p) if any(v is not None for v in p) else "—"])
         out.append(t)
     if any(metric(data[k], "robustness") for k in data):
         suite = next((metric(data[k], "robustness", "suite") for k in data if metric(data[k], "robustness")), {})
@@ -207,7 +208,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                   "(the threshold whose OOD recall is nearest 95%). Images resized "
                   f"{suite.get('interpolation', 'bilinear')}.")
         for m in methods:
-            p = PAPER_ROBUST.get(alias, {}).get(m, {})
+            p = {k: published(alias, m, *path) for k, path in ROBUST_PATHS.items()}
             t.rows.append([name(m), cell(*summary(per(m, "robustness", "imagenet_a", "top1"))),
                            cell(*summary(per(m, "robustness", "imagenet_a", "calib_err"))),
                            cell(*summary(per(m, "robustness", "imagenet_a", "aurra"))),
@@ -225,7 +226,7 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
                   f"{suite.get('loc_geometry', '?')}, VOC {suite.get('voc_geometry', '?')} (squash: the whole image "
                   "resized to a square, as wsolevaluation and Naseer et al.; crop: shorter side and centre crop).")
         for m in methods:
-            p = PAPER_ROBUST.get(alias, {}).get(m, {})
+            p = {k: published(alias, m, *path) for k, path in ROBUST_PATHS.items()}
             lc = {k: per(m, "robustness", "localisation", "largest_component", k)
                   for k in ("miou", "gt_known_loc", "top1_loc")}
             t.rows.append([name(m), cell(*summary(lc["miou"])), cell(*summary(lc["gt_known_loc"])),
@@ -284,12 +285,65 @@ def curves(data, methods, seeds) -> list[tuple[str, bytes]]:
     return out
 
 
-def config_docs(alias: str, profile: str) -> list[tuple[str, str]]:
+SAMPLES_SHOWN = 4  # mixed samples drawn per method
+SAMPLES_NOTE = ("Real mixed images of each run's training set (its augmentation and its method), the trained model's "
+                "last-block class attention over them; the white outline is the region pasted from the partner. "
+                "Area λ: the partner's share of the pixels (CutMix's label); attention λ: its share of the class "
+                "attention (TransMix's label, before the official code averages the two).")
+
+
+def mixed_sample_grid(root: Path, methods, seeds) -> tuple[str, bytes] | None:
+    """TransMix Figure 5 from this run: per method (a row), real mixed training images from the first seed's
+    ``pretrain/mixed_samples.npz`` (``pretrain/samples.py``), each with its area label and attention label (the
+    partner's weight) and the trained model's class attention drawn over it; the pasted region is outlined."""
+    found = []
+    for m in methods:
+        f = next((root / m / f"seed{s}" / "pretrain/mixed_samples.npz" for s in seeds
+                  if (root / m / f"seed{s}" / "pretrain/mixed_samples.npz").exists()), None)
+        if f is not None:
+            found.append((m, np.load(f)))
+    if not found:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = min(SAMPLES_SHOWN, min(len(z["images"]) for _, z in found))
+    fig, axes = plt.subplots(len(found), n, figsize=(2.6 * n, 2.9 * len(found)), squeeze=False)
+    for r, (m, z) in enumerate(found):
+        classes = [str(c) for c in z["classes"]]
+        for c in range(n):
+            ax = axes[r][c]
+            img = z["images"][c]
+            H, W = img.shape[:2]
+            ax.imshow(img)
+            ax.imshow(z["attn"][c], cmap="jet", alpha=0.35, extent=(0, W, H, 0), interpolation="nearest")
+            ax.contour(z["region"][c], levels=[0.5], colors="white", linewidths=1.2)
+            y, yp = int(z["labels"][c]), int(z["partner_labels"][c])
+            name = classes[y] if y < len(classes) else y
+            pname = classes[yp] if yp < len(classes) else yp
+            ax.set_title(f"{name} + {pname}\narea λ {z['lam_area'][c]:.2f}, attention λ {z['lam_attn'][c]:.2f}",
+                         fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r][0].set_ylabel(f"{m}\n({z['kind']})", fontsize=9)
+    fig.suptitle("mixed training samples: λ is the partner's (outlined region's) label weight", fontsize=9)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return "mixed_samples.png", buf.getvalue()
+
+
+def config_docs(alias: str, profile: str, ade20k: bool = False) -> list[tuple[str, str]]:
     """(file, docstring) of every config a run of this profile uses: they state each deviation from the papers."""
     files = [REPO / "configs/pretrain" / f"{alias}.py", REPO / "configs/robustness" / f"{profile}.py"]
     from pretrain.models import FAMILY
     if FAMILY.get(alias) == "deit":
         files.append(REPO / "configs/transfer" / f"seg_{profile}.py")
+    if ade20k:
+        files.append(REPO / "configs/transfer" / f"ade20k_{profile}.py")
     if FAMILY.get(alias) == "pvt":
         files.append(REPO / "configs/transfer" / f"det_{profile}.py")
     out = []
@@ -321,10 +375,17 @@ METHOD_NOTES = {
 }
 
 
-def paper_table(t: dict, data, alias: str, seeds) -> Table:
+def paper_table(t: dict, data, alias: str, seeds, root: Path | None = None) -> Table:
     """A ``configs/tables`` preset (``tools.tables.load_table``) laid out as the paper's table for ``alias``: per row,
-    each column's value (mean ± std over seeds) beside the published one."""
+    each column's value (mean ± std over seeds) beside the published one; a row ``ALIAS:LABEL`` is read from
+    ``<root>/../ALIAS`` (another backbone's run under the same output folder)."""
     pub = t["published"].get(alias, {})
+    data = dict(data)
+    for row in t["rows"]:
+        other, sep, label = row.partition(":")
+        if sep and root is not None:
+            found = load(Path(root).parent / other, [label], seeds)
+            data.update({(row, s): found[(label, s)] for s in seeds})
     table = Table(f"{t['paper']} {t['table']} ({alias})",
                   [f"{t['paper']} {t['table']}"] + [c for title in t["columns"] for c in (title, f"paper {title}")],
                   f"{t['caption']}. Published numbers for {alias}" + ("" if pub else ": none (the paper did not run "
@@ -332,7 +393,9 @@ def paper_table(t: dict, data, alias: str, seeds) -> Table:
     for label, name in t["rows"].items():
         row = [f"{name} (`{label}`)"]
         for path, p in zip(t["columns"].values(), pub.get(label, [None] * len(t["columns"]))):
-            row += [cell(*summary([metric(data[(label, s)], *path) for s in seeds])), paper(p)]
+            digits = 2 if path[0] == "bench" else 1  # speed ratios (0.74x) need two
+            row += [cell(*summary([metric(data.get((label, s), {}), *path) for s in seeds]), digits=digits),
+                    "—" if p is None else f"{p:.{digits}f}"]
         table.rows.append(row)
     return table
 
@@ -347,17 +410,21 @@ def stale_results(data) -> list[str]:
 
 
 def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
-                 table: dict | None = None) -> Path:
+                 table: dict | None = None, planned: set[str] | None = None) -> Path:
+    """``planned``: the stage names the run planned (a paper table's run skips the stages its columns do not read;
+    only planned stages count as missing). None: pretraining and robustness are expected."""
     root = Path(root)
     rep = root / "report"
     rep.mkdir(parents=True, exist_ok=True)
     data = load(root, methods, seeds)
     jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
-    tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs)
+    tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs) if methods \
+        else []  # a table whose every row is another backbone's (TransMix Table 7): its own layout only
     if table is not None:  # the paper's table first, in its layout, the published numbers beside ours
-        tabs.insert(0, paper_table(table, data, alias, seeds))
+        tabs.insert(0, paper_table(table, data, alias, seeds, root))
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
-    for name, b in pngs:
+    grid = mixed_sample_grid(root, methods, seeds)
+    for name, b in pngs + ([grid] if grid else []):
         (rep / name).write_bytes(b)
     with open(rep / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -370,8 +437,12 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
                  for m in methods for s in seeds if (root / m / f"seed{s}" / "pretrain/backbone.json").exists()), {})
     provider = next((metric(v, "robustness", "saliency_provider") for v in data.values()
                      if metric(v, "robustness")), "—")
-    missing = [f"{m} seed{s}: {st}" for (m, s), v in data.items() for st in ("pretrain", "robustness") if st not in v]
+    expected = ("pretrain", "robustness") if planned is None else \
+        ["pretrain"] + [k for k, v in {**STAGES, "bench": "bench_mixing"}.items()
+                        if k != "pretrain" and v.split("/")[-1] in planned]
+    missing = [f"{m} seed{s}: {st}" for (m, s), v in data.items() for st in expected if st not in v]
     stale = stale_results(data)
+    ade20k = any(metric(v, "seg_upernet") for v in data.values())
     head = [f"# {alias}: mixing augmentations benchmark ({profile} profile)", "",
             f"- methods: {', '.join(methods)} (baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
             f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
@@ -393,17 +464,22 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
                         "imported with pretrain.import_weights; not trained here")
     head.append("")
     devs = ["## Protocol and deviations", ""]
-    for f, doc in config_docs(alias, profile):
+    for f, doc in config_docs(alias, profile, ade20k):
         devs += [f"**{f}**", "", doc, ""]
     notes = [(m, METHOD_NOTES[m.split("@")[0]]) for m in methods if m.split("@")[0] in METHOD_NOTES]
     devs += ["**methods**", ""] + [f"- {m}: {n}" for m, n in notes] + [""]
     md = "\n".join(head + ["## Results", ""] + [t.md() for t in tabs] +
-                   (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) + devs)
+                   (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) +
+                   (["## Mixed training samples (TransMix Figure 5)", "", SAMPLES_NOTE, "", f"![{grid[0]}]({grid[0]})",
+                     ""] if grid else []) + devs)
     (rep / "report.md").write_text(md)
     imgs = "".join(f"<img src='data:image/png;base64,{base64.b64encode(b).decode()}' alt='{n}'>" for n, b in pngs)
+    if grid:
+        imgs += (f"<h2>Mixed training samples (TransMix Figure 5)</h2><p class='note'>{html.escape(SAMPLES_NOTE)}</p>"
+                 f"<img src='data:image/png;base64,{base64.b64encode(grid[1]).decode()}' alt='{grid[0]}'>")
     body = "<ul>" + "".join(f"<li>{html.escape(x[2:])}</li>" for x in head[2:] if x) + "</ul>"
     dev_html = "".join(f"<h4>{html.escape(f)}</h4><pre>{html.escape(doc)}</pre>" for f, doc in
-                       config_docs(alias, profile))
+                       config_docs(alias, profile, ade20k))
     dev_html += "<h4>methods</h4><ul>" + "".join(f"<li>{html.escape(m)}: {html.escape(n)}</li>"
                                                   for m, n in notes) + "</ul>"
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(alias)} report</title><style>"

@@ -47,20 +47,21 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pretrain.checkpoint import RunLock, atomic_write_json  # noqa: E402
-from pretrain.models import ALIASES, FAMILY  # noqa: E402
+from pretrain.models import ALIASES, FAMILY, NO_CLASS_ATTENTION  # noqa: E402
 
 DEFAULT_METHODS = "deit,transmix,mixpro"
 BASELINE = "deit"
 SCALE = {"demo": "demo", "tiny": "tiny"}  # profile -> built-in synthetic data scale
 # seconds a demo stage takes on 2 CPU cores, two at a time (the first guess of the estimate; measured ones replace it)
 TYPICAL_S = {"pretrain": 400, "import": 10, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 300,
-             "robustness": 150}
-TRAINING = ("pretrain", "seg_linear", "seg_segmenter", "det_maskrcnn")  # stages on every process of every node
+             "robustness": 150, "bench_mixing": 120, "seg_upernet": 200}
+# stages on every process of every node
+TRAINING = ("pretrain", "seg_linear", "seg_segmenter", "seg_upernet", "det_maskrcnn")
 
 
 @dataclass(eq=False)  # a stage is itself: hashed and compared by identity
 class Stage:
-    name: str  # pretrain | import | seg_linear | seg_segmenter | det_maskrcnn | robustness
+    name: str  # pretrain | import | seg_linear | seg_segmenter | seg_upernet | det_maskrcnn | robustness | bench_mixing
     method: str
     seed: int
     out: Path
@@ -170,11 +171,18 @@ class Launch:
 
 def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, launch: Launch | int = 1,
          weights: dict[str, Path] | None = None, num_classes: int | None = None,
-         teacher: Path | None = None, saliency: tuple[Path, str | None] | None = None) -> list[Stage]:
+         teacher: Path | dict | None = None, saliency: tuple[Path, str | None] | None = None,
+         only: set[str] | None = None, files: dict | None = None, first_index: int = 0) -> list[Stage]:
     """Every stage of the run, launched as ``launch`` says (an int: that many processes on this node); ``weights``:
     method -> released checkpoint imported instead of pretraining, refused when its head does not have the data's
     ``num_classes``; ``saliency``: ``(file, head)`` of the one saliency provider for salient dropping (default: the
-    baseline's backbone of the same seed)."""
+    baseline's backbone of the same seed); ``only``: the evaluation stages to plan (``seg_linear``,
+    ``seg_segmenter``, ``seg_upernet``, ``det_maskrcnn``, ``robustness``, ``bench_mixing``; None: the backbone's
+    standard ones, without ADE20K UperNet and the speed stage; pretraining is always planned),
+    e.g. what a paper table's columns read (:func:`table_stages`); ``files``: a table's checkpoint slots
+    (``tools.tables.parse_files``): a method option whose value is a slot name takes that file; ``first_index``: the
+    place of the first stage in the whole run (several backbones' plans in one run: the ports stay distinct)."""
+    files = files or {}
     weights = weights or {}
     launch = launch if isinstance(launch, Launch) else Launch(gpus=launch)
     check_classes = ["--num-classes", str(num_classes)] if num_classes else []
@@ -194,9 +202,13 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
                 stages.append(pre[(m, seed)])
                 continue
             name, opts = parse_method(m)
-            sets, inputs = [f"method_kwargs.{name}.{k}={v}" for k, v in opts.items()], [cfg]
-            if name == "tokenmix" and teacher is not None:
-                sets, inputs = sets + [f"method_kwargs.tokenmix.teacher={teacher}"], [cfg, teacher]
+            opts = {k: files.get(v, v) for k, v in opts.items()}
+            sets = [f"method_kwargs.{name}.{k}={v}" for k, v in opts.items()]
+            inputs = [cfg] + [Path(v["checkpoint"] if isinstance(v, dict) else v) for k, v in opts.items()
+                              if isinstance(v, (dict, Path))]
+            if name == "tokenmix" and teacher is not None and "teacher" not in opts:
+                file = Path(teacher["checkpoint"]) if isinstance(teacher, dict) else teacher
+                sets, inputs = sets + [f"method_kwargs.tokenmix.teacher={teacher}"], inputs + [file]
             st = Stage("pretrain", m, seed, d / "pretrain",
                        ["-m", "pretrain.train", "--config", str(cfg), "--profile", profile, "--method", name,
                         "--seed", str(seed), "--out", str(d / "pretrain"), "--resume"]
@@ -209,15 +221,24 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             bb = p.out / "backbone.pth"
             if FAMILY[alias] == "deit":
                 for dec in ("linear", "segmenter"):
+                    if only is not None and f"seg_{dec}" not in only:
+                        continue
                     o = d / "transfer" / f"seg_{dec}"
                     stages.append(Stage(f"seg_{dec}", m, seed, o, [
                         "-m", "transfer.seg", "--backbone", str(bb), "--decoder", dec, "--profile", profile, "--out",
                         str(o)], [bb, REPO / f"configs/transfer/seg_{profile}.py"], [p]))
-            if FAMILY[alias] == "pvt":
+            if FAMILY[alias] == "deit" and only is not None and "seg_upernet" in only:  # ADE20K: a table's
+                o = d / "transfer" / "seg_upernet"
+                stages.append(Stage("seg_upernet", m, seed, o, [
+                    "-m", "transfer.seg", "--backbone", str(bb), "--decoder", "upernet", "--profile", profile,
+                    "--out", str(o)], [bb, REPO / f"configs/transfer/ade20k_{profile}.py"], [p]))
+            if FAMILY[alias] == "pvt" and (only is None or "det_maskrcnn" in only):
                 o = d / "transfer" / "det_maskrcnn"
                 stages.append(Stage("det_maskrcnn", m, seed, o, [
                     "-m", "transfer.det", "--backbone", str(bb), "--profile", profile, "--out", str(o)],
                     [bb, REPO / f"configs/transfer/det_{profile}.py"], [p]))
+            if (only is not None and "robustness" not in only) or alias in NO_CLASS_ATTENTION:
+                continue  # plain Swin: no class token for the attention metrics (run_all says so at start)
             provider = pre[(BASELINE if BASELINE in methods else methods[0], seed)]
             sal, needs = (saliency[0], [p]) if saliency else (provider.out / "backbone.pth", [p, provider])
             head = ["--saliency-head", saliency[1]] if saliency and saliency[1] is not None else []
@@ -225,10 +246,38 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
             stages.append(Stage("robustness", m, seed, o, ["-m", "robustness.run", "--backbone", str(bb), "--suite",
                                                            str(suite), "--out", str(o), "--saliency", str(sal)] + head,
                                 [bb, sal, suite], needs))
+    if only is not None and "bench_mixing" in only:  # a paper table's speed column: every method paired, one process
+        o = out / alias / "bench_mixing"
+        trained = [m for m in methods if m not in weights]
+        stages.append(Stage("bench_mixing", "all", seeds[0], o, [
+            "-m", "tools.bench_mixing", "--config", str(cfg), "--profile", profile, "--methods", ",".join(trained),
+            "--steps", "2" if profile == "tiny" else "8", "--json", str(o / "results.json"), "--stage"], [cfg]))
     for i, st in enumerate(stages):  # "-m MODULE ARGS" -> the launcher's command (the stage's place: its port)
-        head, st.env = launch.cmd(st.cmd[1], st.name, i)
+        head, st.env = launch.cmd(st.cmd[1], st.name, first_index + i)
         st.cmd = head + st.cmd[2:]
     return stages
+
+
+# a results path's first key (tools/report.py) -> the stage that writes it
+EVAL_STAGES = {"seg_linear": "seg_linear", "seg_segmenter": "seg_segmenter", "seg_upernet": "seg_upernet",
+               "det": "det_maskrcnn", "robustness": "robustness", "bench": "bench_mixing"}
+STANDARD_STAGES = {"seg_linear", "seg_segmenter", "det_maskrcnn", "robustness"}  # plan(only=None): per family
+
+
+def table_other_backbones(table: dict) -> dict[str, list[str]]:
+    """Rows of a table read from other backbones' runs (``ALIAS:LABEL``, e.g. TransMix Table 7's Swin rows):
+    alias -> the method labels to run on it, under the same ``--out``."""
+    out: dict[str, list[str]] = {}
+    for row in table["rows"]:
+        alias, sep, label = row.partition(":")
+        if sep:
+            out.setdefault(alias, []).append(label)
+    return out
+
+
+def table_stages(table: dict) -> set[str]:
+    """The evaluation stages a paper table's columns read (a top-1 table needs pretraining only)."""
+    return {EVAL_STAGES[path[0]] for path in table["columns"].values() if path[0] in EVAL_STAGES}
 
 
 def fmt(s: float) -> str:
@@ -433,14 +482,27 @@ def parse_weights(text: str | None, methods: list[str]) -> dict[str, Path]:
     return out
 
 
-def check_teacher(alias: str, profile: str, methods: list[str], weights: dict, teacher: str | None) -> Path | None:
+def check_teacher(alias: str, profile: str, methods: list[str], weights: dict,
+                  teacher: str | None) -> Path | dict | None:
     """TokenMix trains against a frozen teacher: refuse at plan time, before stage 1, when it is asked for without
-    one (``--teacher FILE`` or ``method_kwargs.tokenmix.teacher`` in the config)."""
+    one (``--teacher FILE``, ``--teacher TIMM_NAME:FILE`` for any timm model's weights, e.g. ``resnet101:r101.pth``,
+    or ``method_kwargs.tokenmix.teacher`` in the config)."""
     if teacher is not None:
+        name, sep, file = teacher.partition(":")
+        if sep and not Path(teacher).is_file():  # TIMM_NAME:FILE
+            import timm
+
+            import pretrain.models  # noqa: F401  (this suite's models)
+            if not timm.is_model(name) and name not in ALIASES:
+                raise SystemExit(f"--teacher {teacher}: {name!r} is no timm model or alias (TIMM_NAME:FILE)")
+            if not Path(file).is_file():
+                raise SystemExit(f"--teacher {teacher}: file {file} not found")
+            return {"model": name, "checkpoint": str(Path(file).resolve())}
         if not Path(teacher).is_file():
             raise SystemExit(f"--teacher {teacher}: file not found")
         return Path(teacher).resolve()
-    if any(parse_method(m)[0] == "tokenmix" and m not in weights for m in methods):
+    if any(parse_method(m)[0] == "tokenmix" and m not in weights and parse_method(m)[1].get("teacher") is None
+           for m in methods):  # a variant's own teacher: a table's checkpoint slot or "saliency"
         from pretrain.config import load_config
 
         cfg = load_config(REPO / "configs/pretrain" / f"{alias}.py", profile)
@@ -459,7 +521,11 @@ def main(argv=None) -> int:
                                                     f"{DEFAULT_METHODS})")
     ap.add_argument("--table", default=None, metavar="KEY|list",
                     help="run the methods of one of the papers' tables and lay it out as the paper does; "
-                         "'list' prints them (configs/tables/)")
+                         "'list' prints them (configs/tables/); only the stages its columns read are run")
+    ap.add_argument("--files", default=None, metavar="SLOT=FILE,...",
+                    help="with --table: the checkpoints its rows need (--table list names each table's slots)")
+    ap.add_argument("--all-stages", action="store_true",
+                    help="with --table: also run the backbone's usual evaluation stages, not only the table's")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--out", default="runs")
@@ -473,8 +539,9 @@ def main(argv=None) -> int:
     ap.add_argument("--launcher", default="pytorch", choices=["pytorch", "slurm"],
                     help="pytorch: torchrun on this node (and --nnodes); slurm: every stage an srun job step")
     ap.add_argument("--partition", default=None, help="--launcher slurm: srun -p PARTITION")
-    ap.add_argument("--teacher", default=None, metavar="FILE",
-                    help="TokenMix's frozen teacher: a hand-off or a released checkpoint (pretrain.import_weights)")
+    ap.add_argument("--teacher", default=None, metavar="FILE|TIMM_NAME:FILE",
+                    help="TokenMix's frozen teacher: a hand-off or a released checkpoint (pretrain.import_weights), "
+                         "or any timm model's weights as NAME:FILE (e.g. resnet101:resnet101.pth)")
     ap.add_argument("--saliency", default=None, metavar="FILE[:HEAD]",
                     help="one saliency provider for salient dropping instead of the baseline's backbone: a released "
                          "checkpoint (e.g. DINO's dino_deitsmall16_pretrain.pth:1, Naseer et al.'s: head 1)")
@@ -485,7 +552,7 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=None,
                     help="stages run side by side (default: 1 with a GPU, else min(2, CPU cores))")
     args = ap.parse_args(argv)
-    from tools.tables import list_tables, load_table
+    from tools.tables import list_tables, load_table, parse_files
 
     if args.table == "list":
         print(list_tables())
@@ -502,7 +569,8 @@ def main(argv=None) -> int:
             print(f"[run_all] note: {table['paper']} {table['table']} ran {', '.join(table['backbones'])}; on "
                   f"{args.model} there are no published numbers to compare with", flush=True)
         args.methods = ",".join(table["methods"])
-    args.methods = args.methods or DEFAULT_METHODS
+    elif args.methods is None:
+        args.methods = DEFAULT_METHODS
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit(f"--jobs must be 1 or more, got {args.jobs}")
     if args.gpus < 1 or args.nnodes < 1 or not 0 <= args.node_rank < args.nnodes:
@@ -516,6 +584,9 @@ def main(argv=None) -> int:
                          "in the same order, one at a time")
     if args.model not in ALIASES:
         raise SystemExit(f"unknown backbone {args.model!r}; aliases: {', '.join(ALIASES)}")
+    if args.model in NO_CLASS_ATTENTION:
+        print(f"[run_all] note: {args.model} has no class token: no robustness stage (its attention metrics need one)",
+              flush=True)
 
     methods = [m for m in args.methods.split(",") if m]
     for m in methods:
@@ -524,6 +595,7 @@ def main(argv=None) -> int:
         raise SystemExit(f"--methods lists a method twice: {args.methods}")
     seeds = [int(s) for s in args.seeds.split(",")]
     weights = parse_weights(args.weights, methods)
+    files = parse_files(args.files, table)
     teacher = check_teacher(args.model, args.profile, methods, weights, args.teacher)
     saliency = None
     if args.saliency:
@@ -545,7 +617,12 @@ def main(argv=None) -> int:
         n_classes = len(imagenet_classes(dataset_root("imagenet", root)))
     launch = Launch(args.gpus, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.launcher,
                     args.partition)
-    stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher, saliency)
+    only = None if table is None else table_stages(table) | (STANDARD_STAGES if args.all_stages else set())
+    stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher, saliency, only,
+                  files)
+    for other, labels in (table_other_backbones(table) if table is not None else {}).items():  # "ALIAS:LABEL" rows
+        stages += plan(other, args.profile, labels, seeds, out, launch, None, None, teacher, None, only, files,
+                       first_index=len(stages))
     jobs = args.jobs or (1 if args.nnodes > 1 or args.launcher == "slurm" else default_jobs())
     stale = [st for st in stages if is_done(st) and is_stale(st)]
     if stale:
@@ -570,7 +647,8 @@ def main(argv=None) -> int:
             failed = run_stages(stages, env, jobs, rerun=rerun)
         except Interrupted:
             return 143
-        report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE, table)
+        report = write_report(out / args.model, args.model, args.profile, methods, seeds, root, BASELINE, table,
+                              planned={st.name for st in stages})
     print(f"[run_all] report: {report} ({fmt(time.time() - t0)} in all)", flush=True)
     if failed:
         print(f"[run_all] {len(failed)} stage(s) failed or skipped: {', '.join(s.label for s in failed)}; run the "

@@ -1,7 +1,8 @@
-"""Semantic segmentation transfer on Pascal Context with MMSegmentation: a pretrained DeiT encoder converted to
-mmseg's ``VisionTransformer`` under a Linear or Segmenter decoder, trained and evaluated by MMEngine's Runner.
+"""Semantic segmentation transfer with MMSegmentation: a pretrained DeiT encoder converted to mmseg's
+``VisionTransformer`` under a Linear or Segmenter decoder on Pascal Context (``configs/transfer/seg_<profile>.py``),
+or UperNet on ADE20K (``configs/transfer/ade20k_<profile>.py``), trained and evaluated by MMEngine's Runner.
 
-    python -m transfer.seg --backbone <run>/pretrain/backbone.pth --decoder linear|segmenter \
+    python -m transfer.seg --backbone <run>/pretrain/backbone.pth --decoder linear|segmenter|upernet \
         --profile paper|demo|tiny --out <run>/transfer/seg_<decoder> [--launcher pytorch]
 
 Writes ``backbone_mmseg.pth`` (converted, exact-checked), ``config.py`` (the merged config), MMEngine's logs and
@@ -34,28 +35,47 @@ from .common import (
 from .convert import check_exact, mmseg_vit_config, vit_to_mmseg
 
 log = logging.getLogger("transfer.seg")
-DECODERS = ("linear", "segmenter")
+# decoder -> (config task, dataset): configs/transfer/<task>_<profile>.py, configs/datasets.py name
+DECODERS = {"linear": ("seg", "pascal_context"), "segmenter": ("seg", "pascal_context"),
+            "upernet": ("ade20k", "ade20k")}
+
+
+def feature_levels(num_layers: int) -> tuple[int, ...]:
+    """UperNet's four encoder levels: blocks 3, 6, 9, 12 of 12 (MMSegmentation's ``out_indices=(2, 5, 8, 11)``),
+    the same quarters of any depth."""
+    return tuple(num_layers * (k + 1) // 4 - 1 for k in range(4))
 
 
 def build_config(backbone, decoder: str, profile: str, out: Path, data_root=None, launcher: str = "none"):
     if decoder not in DECODERS:
-        raise ValueError(f"--decoder must be one of {DECODERS}, got {decoder!r}")
+        raise ValueError(f"--decoder must be one of {tuple(DECODERS)}, got {decoder!r}")
+    task, dataset = DECODERS[decoder]
     meta = read_meta(backbone)
-    cfg, path = load_profile_config("seg", profile)
+    cfg, path = load_profile_config(task, profile)
     crop = tuple(cfg.crop_size)
     bb = mmseg_vit_config(meta, crop)
     bb["drop_path_rate"] = cfg.model.backbone.get("drop_path_rate", 0.1)
     bb["init_cfg"] = dict(type="Pretrained", checkpoint=str(out / "backbone_mmseg.pth"))
-    cfg.model.backbone = bb
     head = copy.deepcopy(cfg[f"{decoder}_head"])
-    head.update(in_channels=bb["embed_dims"], channels=bb["embed_dims"])
+    D = bb["embed_dims"]
+    if decoder == "upernet":  # MMSegmentation's DeiT + UperNet: four levels, no final norm, width into neck/heads
+        bb.update(out_indices=feature_levels(bb["num_layers"]), final_norm=cfg.model.backbone.final_norm)
+        head.update(in_channels=[D] * 4)  # UPerHead channels stay 512 for every width (its DeiT-S and DeiT-B)
+        cfg.model.neck.update(in_channels=[D] * 4, out_channels=D)
+        cfg.model.auxiliary_head.update(in_channels=D)
+        if not torch.cuda.is_available():  # SyncBN runs on CUDA only (and MMEngine reverts it only without DDP)
+            for h in (head, cfg.model.auxiliary_head):
+                h.norm_cfg = dict(type="BN", requires_grad=True)
+    else:
+        head.update(in_channels=D, channels=D)
     if decoder == "segmenter":
-        head.update(embed_dims=bb["embed_dims"], num_heads=bb["num_heads"])
+        head.update(embed_dims=D, num_heads=bb["num_heads"])
+    cfg.model.backbone = bb
     cfg.model.decode_head = head
     mean = [255 * m for m in meta["mean"]]
     std = [255 * s for s in meta["std"]]
     cfg.model.data_preprocessor.update(mean=mean, std=std)
-    root = str(dataset_root("pascal_context", data_root))
+    root = str(dataset_root(dataset, data_root))
     for dl in ("train_dataloader", "val_dataloader", "test_dataloader"):
         if cfg.get(dl) is not None:  # the demo and tiny profiles have no val loop: the test set is evaluated once
             cfg[dl].dataset.data_root = root
@@ -79,6 +99,8 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
 
     sd, _ = read_handoff(backbone)
     conv = vit_to_mmseg(sd)
+    if not cfg.model.backbone.get("final_norm", True):  # UperNet's recipe leaves the encoder's last norm out
+        conv = type(conv)((k, v) for k, v in conv.items() if not k.startswith("ln1."))
     vit = MODELS.build(copy.deepcopy(cfg.model.backbone))
     check_exact(conv, vit, f"{backbone} -> mmseg VisionTransformer", resized=("pos_embed",))
     atomic_torch_save(dict(conv), out / "backbone_mmseg.pth")
@@ -122,8 +144,9 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     tta_cfg.experiment_name = runner.experiment_name + "_tta"
     ms = Runner.from_cfg(tta_cfg).test()
     result = {"stage": f"seg_{decoder}", "alias": meta["alias"], "method": meta["method"], "seed": meta["seed"],
-              "decoder": decoder, "profile": profile, "aAcc": float(ss["aAcc"]), "mAcc": float(ss["mAcc"]),
-              "mIoU": float(ss["mIoU"]), "mIoU_ms": float(ms["mIoU"]), "iters": cfg.train_cfg.max_iters,
+              "decoder": decoder, "dataset": DECODERS[decoder][1], "profile": profile, "aAcc": float(ss["aAcc"]),
+              "mAcc": float(ss["mAcc"]), "mIoU": float(ss["mIoU"]), "mIoU_ms": float(ms["mIoU"]),
+              "mAcc_ms": float(ms["mAcc"]), "iters": cfg.train_cfg.max_iters,
               "accumulative_counts": accum, "world_size": runner.world_size,
               "crop": list(cfg.crop_size)}
     if runner.rank == 0:
@@ -142,7 +165,8 @@ def main(argv=None):
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backbone", required=True)
-    ap.add_argument("--decoder", required=True, choices=DECODERS)
+    ap.add_argument("--decoder", required=True, choices=list(DECODERS),
+                    help="linear | segmenter (Pascal Context) | upernet (ADE20K)")
     ap.add_argument("--profile", default="demo")
     ap.add_argument("--out", required=True)
     ap.add_argument("--data-root", default=None)

@@ -1,13 +1,16 @@
-"""MixPro Table 6: the components: the DeiT recipe, MaskMix with the area label, and MaskMix with Progressive
-Attention Labeling (MixPro)."""
+"""MixPro (ICLR'23) Table 6: the components. CutMix (the DeiT recipe), + TransMix's attention label, TransMix's label
+on MaskMix's cells (``mixpro@alpha_strategy=equal``: lam = (area + attention) / 2), TransMix's CutMix with PAL's
+weight (``transmix@lam_mode=pal``), and MaskMix + PAL (MixPro). Published numbers (DeiT-S): ../shared/PROTOCOLS.md
+section 5."""
 
 paper = "MixPro (ICLR'23)"
 table = "Table 6"
-caption = "ImageNet-1k top-1 (%) of DeiT-S/14: baseline, + MaskMix, + PAL"
+caption = "ImageNet-1k top-1 (%) of DeiT-S: CutMix, + TransMix, TransMix + MaskMix, CutMix + TransMix + PAL, MixPro"
 backbones = ["deit_s14"]
-methods = ["deit", "maskmix", "mixpro"]
-rows = {"deit": "baseline (DeiT recipe)", "maskmix": "+ MaskMix (area label)", "mixpro": "+ MaskMix + PAL (MixPro)"}
+methods = ["deit", "transmix", "mixpro@alpha_strategy=equal", "transmix@lam_mode=pal", "mixpro"]
+rows = {"deit": "CutMix (DeiT recipe)", "transmix": "+ TransMix", "mixpro@alpha_strategy=equal": "TransMix + MaskMix",
+        "transmix@lam_mode=pal": "CutMix + TransMix + PAL", "mixpro": "MaskMix + PAL (MixPro)"}
 columns = {"top-1": ["pretrain", "top1"]}
-published = {"deit_s14": {"deit": [None], "maskmix": [None], "mixpro": [81.3]}}
-cost = "paper: 3 runs x 300 epochs of DeiT-S/14; demo here: 3 x ~7 min"
-missing = ""
+published = {"deit_s14": {"deit": [79.8], "transmix": [80.7], "mixpro@alpha_strategy=equal": [81.0],
+                          "transmix@lam_mode=pal": [81.1], "mixpro": [81.3]}}
+cost = "paper: 5 runs x 300 epochs of DeiT-S; demo here: 5 x ~7 min"

@@ -27,12 +27,13 @@ from .maskmix import MaskMix
 from .mixpro import MixPro
 from .mixup import Mixup
 from .none import NoMix
+from .puzzlemix import PuzzleMix
 from .saliencymix import SaliencyMix
 from .tokenmix import TokenMix
 from .transmix import TransMix
 
 MIXERS: dict[str, type[Mixer]] = {m.name: m for m in (NoMix, Mixup, CutMix, DeiTMix, TransMix, MaskMix, MixPro,
-                                                       TokenMix, GridMix, SaliencyMix, AttentiveCutMix)}
+                                                       TokenMix, GridMix, SaliencyMix, AttentiveCutMix, PuzzleMix)}
 
 
 def create_mixer(name: str, num_classes: int, **cfg) -> Mixer:

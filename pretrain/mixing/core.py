@@ -132,17 +132,32 @@ def _patch_mask(region_mask: torch.Tensor, grid: tuple[int, int]) -> torch.Tenso
     return m[:, iy][:, :, ix].reshape(m.shape[0], h * w)
 
 
-def attention_lambda(region_mask: torch.Tensor, attn: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+def _patch_fraction(region_mask: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """The share of each patch's pixels where the mask is 1 (area pooling; the grid must divide the mask):
+    ``(B|1, h*w)``."""
+    m = region_mask if region_mask.dim() == 3 else region_mask[None]
+    H, W = m.shape[-2:]
+    if H % grid[0] or W % grid[1]:
+        raise ValueError(f"the {grid[0]}x{grid[1]} patch grid does not divide the {H}x{W} mask")
+    return F.avg_pool2d(m[:, None].float(), (H // grid[0], W // grid[1]))[:, 0].flatten(1)
+
+
+def attention_lambda(region_mask: torch.Tensor, attn: torch.Tensor, grid: tuple[int, int],
+                     coverage: str = "top_left") -> torch.Tensor:
     """Attention weight of the partner region: ``(B,)`` ``sum(attn * m) / sum(attn)``.
 
     ``region_mask``: ``(H, W)`` or ``(B, H, W)``, 1 where the pixel comes from the partner; ``attn``: ``(B, h*w)``
     class-to-patch attention (need not sum to 1: it is renormalised, as in TransMix's ``transmix_label``);
-    ``grid = (h, w)``. A patch counts as the partner's iff its top-left pixel does (TransMix's nearest upsampling).
+    ``grid = (h, w)``. ``coverage="top_left"``: a patch counts as the partner's iff its top-left pixel does
+    (TransMix's nearest upsampling); ``"fraction"``: it counts by the share of its pixels that do (for masks not
+    aligned with the patches; identical on aligned ones).
     """
     if attn.dim() != 2 or attn.shape[1] != grid[0] * grid[1]:
         raise ValueError(f"attn must be (B, h*w) = (B, {grid[0] * grid[1]}), got {tuple(attn.shape)}")
+    if coverage not in ("top_left", "fraction"):
+        raise ValueError(f"coverage must be 'top_left' or 'fraction', got {coverage!r}")
     a = attn.float()
-    m = _patch_mask(region_mask, grid).to(a)
+    m = (_patch_mask if coverage == "top_left" else _patch_fraction)(region_mask, grid).to(a)
     return (a * m).sum(1) / a.sum(1).clamp_min(torch.finfo(a.dtype).tiny)
 
 
@@ -293,8 +308,8 @@ def frozen_model(spec, num_classes: int | None = None) -> torch.nn.Module:
         import pretrain.models  # noqa: F401  (registers this suite's models with timm)
         from pretrain.models import resolve_name
 
-        kwargs = {} if spec.get("num_classes", num_classes) is None else {"num_classes": spec.get("num_classes",
-                                                                                                  num_classes)}
+        classes = spec.get("num_classes", num_classes)
+        kwargs = {} if classes is None else {"num_classes": classes}
         model = timm.create_model(resolve_name(spec["model"]), pretrained=False, **kwargs)
         ckpt = spec.get("checkpoint")
         if ckpt is None and not spec.get("allow_random"):
@@ -302,7 +317,13 @@ def frozen_model(spec, num_classes: int | None = None) -> torch.nn.Module:
                              "checkpoint); set allow_random=True only for benchmarks")
         if ckpt is not None:
             from pretrain.checkpoint import load_state_dict_exact
-            load_state_dict_exact(model, W.release_state_dict(ckpt), source=str(ckpt))
+            sd = W.release_state_dict(ckpt)
+            head = next((k for k, p in model.named_parameters() if p is getattr(model.get_classifier(), "weight", 0)),
+                        None)
+            if classes is None and head in sd and sd[head].shape[0] != model.get_classifier().weight.shape[0]:
+                # no class count asked for (the head is not used: Attentive-CutMix's features): the file's own
+                model = timm.create_model(resolve_name(spec["model"]), pretrained=False, num_classes=sd[head].shape[0])
+            load_state_dict_exact(model, sd, source=str(ckpt))
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

@@ -14,7 +14,8 @@ Switches, with the official behaviour named:
   PAL batches (False: ``lam*CE(y) + (1-lam)*CE(y[index])``, ``main.py`` l.288, l.310) while its alpha is computed
   against the smoothed area target (l.304-306) -- alpha is so here with either setting;
 - ``pairing``: ``randperm`` (official: ``torch.randperm`` partner per batch) or ``flip`` (timm's);
-- ``attn_source``: as TransMix (last block default); ``scale``, ``beta``: MaskMix's grid and Beta parameter.
+- ``attn_source``: as TransMix (last block default); ``scale``, ``beta``: MaskMix's grid and Beta parameter;
+- ``mask_strategy``, ``cell_offset``, ``scale`` < 1, ``shuffle``: MixPro Tables 7-9 (``maskmix.py``).
 """
 
 import torch
@@ -29,12 +30,13 @@ class MixPro(AttentionAware, MaskMix):
     name = "mixpro"
 
     def __init__(self, num_classes: int, smoothing: float = 0.1, prob: float = 1.0, mixup_alpha: float = 0.8,
-                 cutmix_alpha: float = 1.0, switch_prob: float = 0.5, scale: int = 4, patch_size: int = 16,
+                 cutmix_alpha: float = 1.0, switch_prob: float = 0.5, scale: float = 4, patch_size: int = 16,
                  beta: float = 1.0, maskmix_prob: float = 0.5, alpha_strategy: str = "cosine",
                  detach_alpha: bool = True, pal_smoothing: bool = True, attn_source="last", attn_model=None,
-                 pairing: str = "randperm"):
+                 pairing: str = "randperm", mask_strategy: str = "random", cell_offset: int = 0,
+                 shuffle: str = "none"):
         super().__init__(num_classes, smoothing, prob, mixup_alpha, cutmix_alpha, switch_prob, scale, patch_size,
-                         beta, maskmix_prob, pairing)
+                         beta, maskmix_prob, pairing, mask_strategy, cell_offset, shuffle)
         if alpha_strategy not in ALPHA_STRATEGIES:
             raise ValueError(f"alpha_strategy must be one of {ALPHA_STRATEGIES}, got {alpha_strategy!r}")
         self.alpha_strategy, self.detach_alpha, self.pal_smoothing = alpha_strategy, detach_alpha, pal_smoothing
@@ -71,6 +73,8 @@ class MixPro(AttentionAware, MaskMix):
         # l.304-306: the mixed target of utils.py l.55, smoothing 0.1); pal_smoothing only sets the loss target
         area_target = mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing, partner)
         alpha = self.alpha(logits, area_target, progress)
-        lam_attn = attention_lambda(batch.region, attn, grid)
+        # cells of whole patches (official): a patch's top-left pixel tells its owner; cells misaligned with or
+        # smaller than the patches (MixPro Table 8 B, C): the share of each patch's pixels from the partner
+        lam_attn = attention_lambda(batch.region, attn, grid, "top_left" if self.aligned else "fraction")
         lam = alpha * lam_attn + (1 - alpha) * batch.lam.to(alpha)
         return mix_targets(batch.y, lam, self.num_classes, self.smoothing if self.pal_smoothing else 0.0, partner)

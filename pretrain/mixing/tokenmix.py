@@ -24,6 +24,11 @@ Deliberate differences from the official code:
 - ``mix_fraction``: the official count ``int(0.5 * 196) + 14 = 112`` is generalised to ``round(N * 112 / 196)`` so
   smaller grids (the demo's) keep the same fraction; identical at N = 196;
 - Mixup batches keep label smoothing (``smoothing``), as the official ``mixup_target``.
+
+``teacher="saliency"`` (TokenMix's teacher ablation, its 'saliency' row; the paper does not say which saliency, the
+official repository's only saliency code is an unused OpenCV fine-grained detector, ``tokenmix.py`` l.127-150): the
+class-agnostic spectral-residual saliency of each image (``saliencymix.spectral_residual_saliency``), area-pooled to
+the token grid and normalised, in place of the teacher's class map.
 """
 
 import math
@@ -112,6 +117,15 @@ def class_activation_map(teacher: torch.nn.Module, x: torch.Tensor, y: torch.Ten
         return torch.where(total > 0, cam / total.clamp_min(1e-12), uniform)
 
 
+def saliency_token_map(x: torch.Tensor, grid) -> torch.Tensor:
+    """``teacher="saliency"``: spectral-residual saliency area-pooled to ``grid``, summing to 1: ``(B, h*w)``."""
+    from .saliencymix import spectral_residual_saliency
+
+    sal = F.adaptive_avg_pool2d(spectral_residual_saliency(x)[:, None], tuple(grid)).flatten(1)
+    total = sal.sum(1, keepdim=True)
+    return torch.where(total > 0, sal / total.clamp_min(1e-12), torch.full_like(sal, 1.0 / sal.shape[1]))
+
+
 class TokenMix(Mixer):
     name = "tokenmix"
     loss = "bce"
@@ -133,8 +147,8 @@ class TokenMix(Mixer):
         if mask_type not in ("block", "random"):
             raise ValueError(f"mask_type must be 'block' or 'random', got {mask_type!r}")
         self.teacher = teacher
-        self._teacher = frozen_model(teacher, num_classes)
-        if getattr(self._teacher.get_classifier(), "weight", None) is None:
+        self._teacher = None if teacher == "saliency" else frozen_model(teacher, num_classes)
+        if self._teacher is not None and getattr(self._teacher.get_classifier(), "weight", None) is None:
             raise ValueError(f"tokenmix teacher {teacher!r} has no classifier head (a self-supervised backbone such as "
                              "DINO's?): its class-activation maps need one")
         self.patch_size, self.mask_type, self.mix_fraction = patch_size, mask_type, mix_fraction
@@ -150,7 +164,7 @@ class TokenMix(Mixer):
             raise ValueError("tokenmix needs a frozen teacher: set method_kwargs.tokenmix.teacher to a checkpoint file "
                              "(a hand-off backbone.pth or a release in any layout pretrain.import_weights reads), e.g. "
                              "--set method_kwargs.tokenmix.teacher=FILE, or run_all --teacher FILE")
-        if isinstance(teacher, (str, Path)) and not Path(teacher).is_file():
+        if isinstance(teacher, (str, Path)) and teacher != "saliency" and not Path(teacher).is_file():
             raise FileNotFoundError(f"tokenmix teacher {teacher} not found")
 
     def mix(self, x, y, generator) -> MixBatch:
@@ -172,7 +186,8 @@ class TokenMix(Mixer):
         else:
             tok = torch.stack([block_token_mask(grid, n_mix, generator) for _ in range(masks)])
         tok = tok.expand(B, *grid).to(x.device)
-        cam = class_activation_map(self._teacher.to(x.device), x, y, grid)  # (B, n) on the unmixed images
+        cam = saliency_token_map(x, grid) if self._teacher is None else \
+            class_activation_map(self._teacher.to(x.device), x, y, grid)  # (B, n) on the unmixed images
         t = tok.flatten(1)
         s_a = (cam * (1 - t)).sum(1)
         s_b = (cam.flip(0) * t).sum(1)

@@ -1,4 +1,4 @@
-"""Backbones with class attention, registered in timm, and their short aliases.
+"""Backbones with class attention (and plain Swin, TransMix Table 7's baseline), registered in timm, with short aliases.
 
 After ``import pretrain.models``, ``timm.create_model("pvt_small")`` etc. work; ``create_backbone("pvt_s")`` builds
 by alias. Every backbone returns its class-to-patch attention ``(B, h*w)`` from the ordinary forward pass through
@@ -28,10 +28,17 @@ ALIASES: dict[str, str] = {
     "xcit_t12": "xcit_tiny_12_p16_224",
     "xcit_s12": "xcit_small_12_p16_224",
     "ca_swin_t": "ca_swin_tiny_patch4_window7_224",
+    "ca_swin_s": "ca_swin_small_patch4_window7_224",
+    "swin_t": "swin_tiny_patch4_window7_224",  # plain Swin: TransMix Table 7's baselines, no class token
+    "swin_s": "swin_small_patch4_window7_224",
 }
 FAMILY = {"deit_t": "deit", "deit_s": "deit", "deit_b": "deit", "deit_t14": "deit", "deit_s14": "deit",
           "deit_b14": "deit", "pvt_t": "pvt", "pvt_s": "pvt", "pvt_m": "pvt", "pvt_l": "pvt", "cait_xxs24": "cait",
-          "xcit_t12": "xcit", "xcit_s12": "xcit", "ca_swin_t": "ca_swin"}
+          "xcit_t12": "xcit", "xcit_s12": "xcit", "ca_swin_t": "ca_swin", "ca_swin_s": "ca_swin", "swin_t": "swin",
+          "swin_s": "swin"}
+# backbones without a class token, hence no class attention: trained with the methods that need none (the DeiT
+# recipe, Mixup, CutMix ...); the attention-based methods and the robustness suite's attention metrics refuse them
+NO_CLASS_ATTENTION = frozenset(a for a, f in FAMILY.items() if f == "swin")
 
 
 def resolve_name(name: str) -> str:
@@ -61,5 +68,5 @@ def token_stride(model: nn.Module) -> int:
     return int(p if isinstance(p, int) else p[0])
 
 
-__all__ = ["ALIASES", "AttentionTap", "QKTap", "attach_tap", "create_backbone", "forward_with_attention",
-           "resolve_name", "token_stride"]
+__all__ = ["ALIASES", "NO_CLASS_ATTENTION", "AttentionTap", "QKTap", "attach_tap", "create_backbone",
+           "forward_with_attention", "resolve_name", "token_stride"]

@@ -71,6 +71,8 @@ def data():
 def test_contract(name, vit, data):
     x, y = data
     mixer = create_mixer(name, K, **_kwargs(name))
+    if getattr(mixer, "needs_model", False):  # Puzzle-Mix: the trained model's input gradient
+        mixer.bind(vit)
     kinds = set()
     for seed in range(6):
         g = torch.Generator().manual_seed(seed)
@@ -557,3 +559,120 @@ def test_tokenmix_official_target_smoothing():
                  extra={"s_a": torch.tensor([0.7, 0.4]), "s_b": torch.tensor([0.6, 0.3])})
     torch.testing.assert_close(mixer.targets(b), torch.tensor([[0.675, 0.025, 0.575, 0.025],
                                                                [0.275, 0.025, 0.375, 0.025]]))
+
+
+# ------------------------------------------------------------------ MixPro Tables 7-9 and TransMix approach A
+
+
+def _maskmix(x, **opts):
+    """A MaskMix batch (maskmix_prob 1) with ``opts``: the mixed batch and the mixer."""
+    m = create_mixer("maskmix", K, patch_size=8, maskmix_prob=1.0, **opts)
+    return m.mix(x, torch.arange(x.shape[0]) % K, torch.Generator().manual_seed(3)), m
+
+
+@pytest.mark.parametrize("strategy", ["region", "block", "random"])
+def test_maskmix_mask_strategies(strategy, data):
+    """Table 7: region = one rectangle of cells from the partner, block = exactly S - ceil(S r) partner cells,
+    random = the official mask; the label is the exact share of partner pixels in every case."""
+    x = torch.rand(8, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    batch, _ = _maskmix(x, scale=1, mask_strategy=strategy)
+    cells = batch.region[:, ::8, ::8]  # (B, 8, 8): one value per 8-px cell
+    torch.testing.assert_close(cells.repeat_interleave(8, 1).repeat_interleave(8, 2), batch.region)
+    torch.testing.assert_close(batch.lam, batch.region.flatten(1).mean(1))
+    counts = cells.flatten(1).sum(1)
+    assert len(set(counts.tolist())) == 1  # the same number of partner cells in every sample (one r per batch)
+    if strategy == "region":
+        for c in cells:
+            rows, cols = c.sum(1).nonzero().squeeze(1), c.sum(0).nonzero().squeeze(1)
+            if len(rows):  # one filled rectangle
+                assert c[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all() and c.sum() == len(rows) * len(cols)
+    partner = x[batch.partner]
+    torch.testing.assert_close(batch.x, x * (1 - batch.region[:, None]) + partner * batch.region[:, None])
+
+
+def test_maskmix_cells_misaligned_and_smaller_than_patches():
+    """Table 8 B: the cell grid shifted by half a patch (cells cut at the borders); C: 4-px cells on 8-px patches.
+    Labels are pixel shares; PAL weighs a patch by its share of partner pixels."""
+    x = torch.rand(8, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    b, m = _maskmix(x, scale=1, cell_offset=4)
+    assert not m.aligned
+    inner = b.region[:, 4:28:8, 4:28:8]  # the interior cells' top-left pixels: the cells start at 4 + 8k
+    torch.testing.assert_close(b.region[:, 4:28, 4:28], inner.repeat_interleave(8, 1).repeat_interleave(8, 2))
+    corner = b.region[:, 0:4, 0:4]  # the top-left cell, cut to 4x4 px at the border: one value
+    assert (corner == corner[:, :1, :1]).all()
+    torch.testing.assert_close(b.lam, b.region.flatten(1).mean(1))
+    c, mc = _maskmix(x, scale=0.5)
+    assert mc.cell == 4 and not mc.aligned
+    cells = c.region[:, ::4, ::4]
+    torch.testing.assert_close(cells.repeat_interleave(4, 1).repeat_interleave(4, 2), c.region)
+    attn = torch.rand(8, 16, generator=torch.Generator().manual_seed(1))
+    frac = attention_lambda(c.region, attn, (4, 4), "fraction")
+    share = torch.nn.functional.avg_pool2d(c.region[:, None], 8).flatten(1)
+    torch.testing.assert_close(frac, (attn * share).sum(1) / attn.sum(1))
+    assert not torch.allclose(frac, attention_lambda(c.region, attn, (4, 4)))  # top-left sampling would differ
+    with pytest.raises(ValueError, match="whole patches"):
+        create_mixer("maskmix", K, patch_size=8, scale=0.5, shuffle="pasted")
+
+
+@pytest.mark.parametrize("which", ["pasted", "canvas", "both"])
+def test_maskmix_shuffled_patches(which):
+    """Table 9: patches of one set move among that set's positions; the mask and the label stay."""
+    x = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    plain, _ = _maskmix(x, scale=1)
+    shuf, _ = _maskmix(x, scale=1, shuffle=which)
+    torch.testing.assert_close(shuf.region, plain.region)
+    torch.testing.assert_close(shuf.lam, plain.lam)
+    tiles = lambda t: torch.nn.functional.unfold(t, 8, stride=8).transpose(1, 2)  # noqa: E731  (B, 16, 192)
+    a, b = tiles(plain.x), tiles(shuf.x)
+    side = plain.region[:, ::8, ::8].reshape(4, 16) > 0.5
+    for i in range(4):
+        for s in (True, False):
+            moved = which == "both" or (which == "pasted") == s
+            pa, pb = a[i][side[i] == s], b[i][side[i] == s]
+            key = lambda t: sorted(map(tuple, t.round(decimals=5).tolist()))  # noqa: E731
+            assert key(pa) == key(pb)  # the same tiles, within the same set
+            if not moved:
+                torch.testing.assert_close(pa, pb)
+    assert not torch.equal(plain.x, shuf.x)
+
+
+def test_transmix_box_aligned_to_patches(data):
+    """MixPro Table 8 A: every edge of the pasted box on a patch border; the label the snapped box's area."""
+    x, y = data
+    m = create_mixer("transmix", K, align_box=True, patch_size=8, switch_prob=1.0)
+    seen = 0
+    for seed in range(10):
+        b = m.mix(x, y, torch.Generator().manual_seed(seed))
+        assert all(v % 8 == 0 for v in b.box)
+        area = (b.box[1] - b.box[0]) * (b.box[3] - b.box[2]) / 32 ** 2
+        torch.testing.assert_close(b.lam, torch.full((8,), area))
+        torch.testing.assert_close(b.region.mean(), torch.tensor(area))
+        seen += area > 0
+    assert seen
+
+
+def test_tokenmix_saliency_teacher(data):
+    x, y = data
+    m = create_mixer("tokenmix", K, teacher="saliency", patch_size=8, tokenmix_prob=1.0)
+    b = m.mix(x, y, torch.Generator().manual_seed(0))
+    from pretrain.mixing.tokenmix import saliency_token_map
+    cam = saliency_token_map(x, (4, 4))
+    torch.testing.assert_close(cam.sum(1), torch.ones(8))
+    t = b.region[:, ::8, ::8].flatten(1)
+    torch.testing.assert_close(b.extra["s_a"], (cam * (1 - t)).sum(1))
+
+
+def test_transmix_with_pal_weight(data):
+    """MixPro Table 6's CutMix + TransMix + PAL: lam = alpha * lam_attn + (1 - alpha) * lam_area on CutMix batches,
+    alpha = cos(softmax, smoothed area target)."""
+    x, y = data
+    m = create_mixer("transmix", K, lam_mode="pal", switch_prob=1.0)
+    b = m.mix(x, y, torch.Generator().manual_seed(0))
+    logits = torch.randn(8, K, generator=torch.Generator().manual_seed(1))
+    attn = torch.rand(8, 16, generator=torch.Generator().manual_seed(2))
+    t = m.targets(b, logits=logits, attn=attn, grid=(4, 4))
+    area = mix_targets(y, b.lam, K, 0.1)
+    alpha = pal_alpha(logits.softmax(1), area)
+    lam = alpha * attention_lambda(b.region, attn, (4, 4)) + (1 - alpha) * b.lam
+    torch.testing.assert_close(t, mix_targets(y, lam, K, 0.1))
+    assert not torch.allclose(lam, b.lam)

@@ -22,6 +22,9 @@ SMALL = {  # alias -> (constructor kwargs for a fast forward, expected attention
     "xcit_t12": (dict(img_size=32, patch_size=8), (4, 4)),
     "xcit_s12": (dict(img_size=32, patch_size=16), (2, 2)),
     "ca_swin_t": (dict(img_size=64, window_size=4), (2, 2)),
+    "ca_swin_s": (dict(img_size=64, window_size=4), (2, 2)),
+    "swin_t": (dict(img_size=64, window_size=4), None),  # no class token (M.NO_CLASS_ATTENTION)
+    "swin_s": (dict(img_size=64, window_size=4), None),
 }
 
 
@@ -29,7 +32,7 @@ def test_every_alias_is_covered():
     assert set(SMALL) == set(M.ALIASES)
 
 
-@pytest.mark.parametrize("alias", list(SMALL))
+@pytest.mark.parametrize("alias", [a for a in SMALL if a not in M.NO_CLASS_ATTENTION])
 def test_builds_and_returns_class_attention(alias):
     kwargs, grid = SMALL[alias]
     torch.manual_seed(0)
@@ -46,7 +49,8 @@ def test_builds_and_returns_class_attention(alias):
 
 
 @pytest.mark.parametrize("alias,params", [("pvt_t", 13.2), ("pvt_s", 24.5), ("pvt_m", 44.2), ("pvt_l", 61.4),
-                                          ("deit_s", 22.1), ("ca_swin_t", 28.3)])
+                                          ("deit_s", 22.1), ("ca_swin_t", 28.3), ("ca_swin_s", 49.6),
+                                          ("swin_t", 28.3), ("swin_s", 49.6)])
 def test_parameter_counts_at_224(alias, params):
     model = M.create_backbone(alias)
     assert round(sum(p.numel() for p in model.parameters()) / 1e6, 1) == params
@@ -76,6 +80,24 @@ def test_backbone_state_dict_round_trip(alias, tmp_path):
         sd = torch.load(tmp_path / "backbone.pth", weights_only=True)
         sd.pop(next(iter(sd)))
         load_state_dict_exact(b, sd)
+
+
+@pytest.mark.parametrize("alias", sorted(M.NO_CLASS_ATTENTION))
+def test_plain_swin_has_no_class_attention_and_refuses_attention_methods(alias):
+    """TransMix Table 7's plain baselines: they train (forward and logits) but have no class token; an attention-
+    labelled method is refused at start-up naming the class-attention variant."""
+    from pretrain.config import load_config
+    from pretrain.train import check_method
+
+    kwargs, _ = SMALL[alias]
+    model = M.create_backbone(alias, num_classes=7, **kwargs)
+    assert model(torch.randn(2, 3, 64, 64)).shape == (2, 7)
+    with pytest.raises(TypeError, match="no ViT blocks"):
+        M.forward_with_attention(model, torch.randn(2, 3, 64, 64))
+    cfg = load_config(f"configs/pretrain/{alias}.py", "tiny")
+    check_method(cfg, "deit")
+    with pytest.raises(ValueError, match=f"use its class-attention variant ca_{alias}"):
+        check_method(cfg, "transmix")
 
 
 def test_unknown_alias_lists_valid():

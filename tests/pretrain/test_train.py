@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -44,6 +45,21 @@ def test_handoff_files(tiny_data, tmp_path):
     assert [r["epoch"] for r in rows] == [1, 2]
     assert all(r["images_per_s"] > 0 and r["loss"] > 0 and r["in_sync"] for r in rows)
     assert json.loads((out / "config.json").read_text())["config"]["img_size"] == 32
+    # TransMix Figure 5's material: real mixed training images, their area and attention labels, the attention
+    z = np.load(out / "mixed_samples.npz")
+    n = len(z["images"])
+    assert z["images"].shape == (n, 32, 32, 3) and z["images"].dtype == np.uint8 and n == 8
+    assert str(z["kind"]) == "cutmix" and z["region"].shape == (n, 32, 32)
+    np.testing.assert_allclose(z["lam_area"], z["region"].reshape(n, -1).mean(1), atol=1e-6)
+    assert 0.1 < z["lam_area"].mean() < 0.9 and ((0 <= z["lam_attn"]) & (z["lam_attn"] <= 1)).all()
+    np.testing.assert_allclose(z["attn"].reshape(n, -1).sum(1), 1, atol=1e-5)
+    assert len(set(z["labels"].tolist())) > 1 and set(z["classes"][z["labels"]]) <= set(z["classes"])
+    from tools.report import mixed_sample_grid
+
+    (tmp_path / "r/transmix/seed0").mkdir(parents=True)
+    (tmp_path / "r/transmix/seed0/pretrain").symlink_to(out)
+    name, png = mixed_sample_grid(tmp_path / "r", ["transmix", "deit"], [0])
+    assert name == "mixed_samples.png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(FileExistsError, match="--resume"):
         _run(out, tiny_data)
 

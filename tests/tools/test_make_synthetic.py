@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -157,9 +158,40 @@ def test_voc_palette_pngs_with_void(tiny_data):
     assert len(ds) == len(stems)
 
 
+def test_ade20k_loads_through_mmseg(tiny_data):
+    """ADEChallengeData2016's layout and names; 0 = other (ignored after reduce_zero_label), 1..150 ADE20K's ids;
+    the short side is the scale's, at Pascal's aspect ratios."""
+    from mmseg.datasets import ADE20KDataset
+    from mmseg.datasets.transforms import LoadAnnotations
+
+    from tools.make_synthetic import ADE_OBJECT_IDS, ADE_STUFF
+
+    root = dataset_root("ade20k", tiny_data)
+    ds = ADE20KDataset(data_root=str(root), data_prefix=dict(img_path="images/validation",
+                                                             seg_map_path="annotations/validation"), pipeline=[])
+    assert len(ds) == SCALES["tiny"]["ade_val"] and len(ds.metainfo["classes"]) == 150
+    assert [os.path.basename(ds[i]["img_path"]) for i in range(2)] == ["ADE_val_00000001.jpg", "ADE_val_00000002.jpg"]
+    seen, sizes = set(), set()
+    for i in range(len(ds)):
+        info = ds[i]
+        lab = np.asarray(Image.open(info["seg_map_path"]))
+        img = Image.open(info["img_path"])
+        assert img.size == lab.shape[::-1] and min(img.size) == SCALES["tiny"]["ade"]
+        sizes.add(img.size)
+        seen |= set(np.unique(lab).tolist())
+        loaded = LoadAnnotations()({**info, "reduce_zero_label": True, "seg_fields": []})["gt_seg_map"]
+        assert set(np.unique(loaded).tolist()) <= set(range(150)) | {255}
+        np.testing.assert_array_equal(loaded == 255, lab == 0)
+    assert 0 in seen and seen <= {0} | set(ADE_STUFF.values()) | set(ADE_OBJECT_IDS)
+    assert seen & set(ADE_OBJECT_IDS) and len(sizes) > 1 and any(w != h for w, h in sizes)
+    assert len(ADE20KDataset(data_root=str(root), data_prefix=dict(img_path="images/training",
+                                                                   seg_map_path="annotations/training"),
+                             pipeline=[])) == SCALES["tiny"]["ade_train"]
+
+
 def test_image_sides_are_multiples_of_32():
     for scale in SCALES.values():
-        for k in ("img", "pc", "coco", "voc"):
+        for k in ("img", "pc", "coco", "voc", "ade"):
             assert scale[k] % 32 == 0
 
 

@@ -1,6 +1,7 @@
-"""tools/report.py statistics: the confidence interval of the top-1 difference."""
+"""tools/report.py: the confidence interval of the top-1 difference; the published numbers' one source."""
 
 import numpy as np
+import pytest
 
 from tools.report import bootstrap_top1
 
@@ -29,3 +30,30 @@ def test_one_seed_resamples_images_only():
     se = 100 * (a - b).std() / np.sqrt(400)  # the normal approximation of the same interval
     assert abs((hi - lo) - 2 * 1.96 * se) < 0.25 * (hi - lo)
     assert bootstrap_top1(_data([[1] * 50], [[1] * 50]), "m", "base", [0]) == (0, 0, 0)
+
+
+def test_published_numbers_have_one_source(tmp_path, monkeypatch):
+    """The report's published numbers are the presets' (configs/tables/): a row whose options are only checkpoint
+    slots counts for its bare method, an ALIAS:LABEL row for that alias, and two presets that disagree on a cell
+    are refused, naming both."""
+    import shutil
+
+    import tools.tables as T
+
+    assert T.published("deit_s", "transmix", "pretrain", "top1") == 80.7
+    assert T.published("deit_s", "attentive_cutmix", "pretrain", "top1") == 77.5  # transmix-8's slot-only variant
+    assert T.published("swin_t", "deit", "pretrain", "top1") == 81.3  # transmix-7's Swin-T row
+    assert T.published("deit_s", "mixpro", "seg_segmenter", "mIoU_ms") == 51.6
+    assert T.published("pvt_s", "mixpro", "det", "mask_AP75") == 41.7
+    assert T.published("deit_s", "nope", "pretrain", "top1") is None
+    for key in ("transmix-1", "transmix-9"):
+        shutil.copy(T.PRESETS / f"{key}.py", tmp_path / f"{key}.py")
+    text = (tmp_path / "transmix-9.py").read_text()
+    (tmp_path / "transmix-9.py").write_text(text.replace('"transmix": [80.7]', '"transmix": [80.9]'))
+    monkeypatch.setattr(T, "PRESETS", tmp_path)
+    T.published_index.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"disagree for \('deit_s', 'transmix', \('pretrain', 'top1'\)\)"):
+            T.published_index()
+    finally:
+        T.published_index.cache_clear()

@@ -16,7 +16,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _run_all(out, data, *extra, methods=("--table", "transmix-1")):
+def _run_all(out, data, *extra, methods=("--table", "transmix-1", "--all-stages")):
     cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", *methods,
            "--data-root", str(data), "--out", str(out), "--jobs", "2", *extra]
     t0 = time.time()
@@ -42,7 +42,7 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     out = tmp_path / "runs"
     root = out / "pvt_t"
     # killed mid-way (after the first finished stage, with others running): the running stages stop with it ...
-    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--table", "transmix-1",
+    cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--table", "transmix-1", "--all-stages",
            "--data-root", str(tiny_data), "--out", str(out), "--jobs", "2"]  # TransMix Table 1: deit, transmix
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "2"})
@@ -82,7 +82,8 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     assert pre["stages_side_by_side"] == 2 and pre["cpu_threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
     assert "measured while 2 stages ran side by side" in md and "pretraining ran 2 stage(s) at a time" in md
     html = (rep / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 2 and "<table>" in html
+    assert html.count("data:image/png;base64,") == 3 and "<table>" in html  # 2 curves, the mixed samples
+    assert "![mixed_samples.png](mixed_samples.png)" in md and (rep / "mixed_samples.png").exists()
     csv = (rep / "results.csv").read_text().splitlines()
     assert csv[0] == "method,seed,stage,metric,value" and any(",det,box_AP," in ln for ln in csv)
     row = next(ln for ln in md.splitlines() if ln.startswith("| transmix |"))
@@ -228,27 +229,36 @@ def test_run_all_on_two_nodes(tiny_data, tmp_path):
     assert (out / "deit_t/report/report.md").exists()
 
 
-def test_table_presets_and_method_variants(tmp_path):
+def test_table_presets_and_method_variants(tmp_path, monkeypatch):
     """Every preset loads and names runnable methods; a variant NAME@key=value pretrains NAME with that option in its
     own directory; bad variants and --methods with --table are refused before anything runs."""
     import ast
 
+    import pretrain.train as T
     from pretrain.config import load_config
     from pretrain.train import check_method
-    from tools.run_all import parse_method, plan
+    from tools.run_all import main, parse_method, plan
     from tools.tables import load_table, table_keys
 
+    real_build, probes = T.build_model, {}
+
+    def build_model(cfg, num_classes):  # check_method's probe for the token stride: one per geometry
+        key = (cfg["model"], cfg["img_size"], repr(cfg["model_kwargs"]), num_classes)
+        if key not in probes:
+            probes[key] = real_build(cfg, num_classes)
+        return probes[key]
+
+    monkeypatch.setattr(T, "build_model", build_model)
     keys = table_keys()
-    for key in ("transmix-1", "transmix-2", "transmix-3", "transmix-4", "transmix-5", "transmix-6", "transmix-7",
-                "transmix-8", "transmix-9", "mixpro-6", "mixpro-7", "mixpro-8", "mixpro-9", "mixpro-10",
-                "mixpro-fig5", "tokenmix-imagenet", "tokenmix-ade20k", "tokenmix-teacher"):
-        assert key in keys
+    assert set(keys) == {f"transmix-{i}" for i in range(1, 10)} | {f"mixpro-{i}" for i in range(1, 11)} | {
+        "mixpro-fig5", "tokenmix-imagenet", "tokenmix-ade20k", "tokenmix-teacher"}
     for key in keys:
         t = load_table(key)
-        assert bool(t["methods"]) != bool(t["missing"]), key  # runnable, or it says what it lacks
-        for m in t["methods"]:  # every variant starts on the demo geometry of the paper's first backbone
+        assert t["rows"] and not t["missing"], key  # every table runs
+        for row in t["rows"]:  # every variant starts on the demo geometry of its backbone
+            alias, _, m = row.rpartition(":")
             name, opts = parse_method(m)
-            cfg = load_config(REPO + f"/configs/pretrain/{t['backbones'][0]}.py", "demo")
+            cfg = load_config(REPO + f"/configs/pretrain/{alias or t['backbones'][0]}.py", "demo")
             opts = {k: ast.literal_eval(v) if v[:1].isdigit() else v for k, v in opts.items()}  # as --set parses
             if name == "tokenmix":  # its teacher comes from run_all --teacher FILE (refused at plan time without)
                 (tmp_path / "teacher.pth").touch()
@@ -264,11 +274,41 @@ def test_table_presets_and_method_variants(tmp_path):
     assert st.out == tmp_path / "deit_t/transmix@attn_source=rollout/seed0/pretrain"
     assert st.cmd[st.cmd.index("--method") + 1] == "transmix"
     assert st.cmd[st.cmd.index("--set") + 1:] == ["method_kwargs.transmix.attn_source=rollout"]
+    # a table plans the stages its columns read, and the rows of other backbones (ports stay distinct)
+    from tools.run_all import Launch, table_other_backbones, table_stages
+
+    assert table_stages(load_table("transmix-9")) == set()
+    assert table_stages(load_table("transmix-8")) == {"bench_mixing"}
+    assert table_stages(load_table("tokenmix-ade20k")) == {"seg_upernet"}
+    t7 = load_table("transmix-7")
+    assert table_other_backbones(t7) == {"swin_t": ["deit"], "ca_swin_t": ["deit", "transmix"], "swin_s": ["deit"],
+                                         "ca_swin_s": ["deit", "transmix"]}
+    launch = Launch(gpus=2, nnodes=2, node_rank=0, master_port=29500)
+    stages = []
+    for alias, labels in table_other_backbones(t7).items():
+        stages += plan(alias, "tiny", labels, [0], tmp_path, launch, only=set(), first_index=len(stages))
+    assert [s.name for s in stages] == ["pretrain"] * 6  # a top-1 table: no transfer, no robustness
+    ports = [next(a for a in s.cmd if a.startswith("--master_port=")) for s in stages]
+    assert len(set(ports)) == 6
+    from tools.run_all import check_teacher
+
+    (tmp_path / "r26.pth").touch()
+    spec = check_teacher("deit_t", "tiny", ["tokenmix"], {}, f"resnet26:{tmp_path}/r26.pth")
+    assert spec == {"model": "resnet26", "checkpoint": str(tmp_path / "r26.pth")}
+    st = plan("deit_t", "tiny", ["tokenmix"], [0], tmp_path, teacher=spec)[0]
+    assert st.cmd[-1] == f"method_kwargs.tokenmix.teacher={spec}" and tmp_path / "r26.pth" in st.inputs
+    with pytest.raises(SystemExit, match="no timm model"):
+        check_teacher("deit_t", "tiny", ["tokenmix"], {}, f"resnet999:{tmp_path}/r26.pth")
+    st8 = plan("deit_t", "tiny", load_table("transmix-8")["methods"], [0], tmp_path, only={"bench_mixing"})
+    assert [s.name for s in st8].count("bench_mixing") == 1 and len(st8) == 8
     for bad, msg in ((["--methods", "transmix@attn=4"], "not KEY=VALUE with KEY an option of transmix"),
                      (["--methods", "mixup2"], "unknown method 'mixup2'"),
                      (["--table", "transmix-9", "--methods", "deit"], "drop --methods"),
-                     (["--table", "nope"], "no table 'nope'")):
-        proc = subprocess.run([sys.executable, "-m", "tools.run_all", "deit_t", *bad, "--out", str(tmp_path / "x")],
-                              cwd=REPO, capture_output=True, text=True, timeout=120)
-        assert proc.returncode != 0 and msg in proc.stderr, (bad, proc.stderr[-500:])
+                     (["--table", "nope"], "no table 'nope'"),
+                     (["--table", "transmix-6"], "needs --files dino=FILE,deit_pretrained=FILE,deit_distilled=FILE"),
+                     (["--table", "transmix-9", "--files", "dino=x.pth"], "declares no checkpoint slots"),
+                     (["--table", "transmix-8", "--files", "resnet50=/nonexistent.pth"], "file not found")):
+        with pytest.raises(SystemExit) as refused:  # in-process: refused before anything runs
+            main(["deit_t", *bad, "--out", str(tmp_path / "x")])
+        assert msg in str(refused.value), (bad, str(refused.value)[-500:])
     assert not (tmp_path / "x").exists()

@@ -262,3 +262,78 @@ def test_paper_transfer_config_trains_one_iteration_at_its_crop(task, tiny_data,
         losses = runner.model.train_step(data, runner.build_optim_wrapper(cfg.optim_wrapper))
     total = sum(float(v) for k, v in losses.items() if "loss" in k)
     assert _math.isfinite(total) and total > 0
+
+
+def test_upernet_on_deit_levels_pyramid_and_exact_encoder(tiny_backbones, tiny_data, tmp_path):
+    """--decoder upernet: blocks 3/6/9/12 of the converted encoder without its final norm, MultiLevelNeck's x4 / x2 /
+    x1 / x0.5 pyramid of the encoder width, BN heads without CUDA; the encoder loads exactly; a non-square image
+    gives every level its own non-square grid."""
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+
+    from transfer.seg import build_config, convert_and_check, feature_levels
+
+    assert feature_levels(12) == (2, 5, 8, 11) and feature_levels(24) == (5, 11, 17, 23)
+    register_all_modules(init_default_scope=False)
+    bb = tiny_backbones / "deit_t/backbone.pth"
+    cfg, meta = build_config(bb, "upernet", "tiny", tmp_path, data_root=tiny_data)
+    D = cfg.model.backbone.embed_dims
+    assert cfg.model.backbone.out_indices == (2, 5, 8, 11) and cfg.model.backbone.final_norm is False
+    assert cfg.model.neck.in_channels == [D] * 4 and cfg.model.neck.out_channels == D
+    assert cfg.model.decode_head.in_channels == [D] * 4 and cfg.model.auxiliary_head.in_channels == D
+    assert cfg.model.decode_head.norm_cfg.type == "BN" and cfg.model.auxiliary_head.norm_cfg.type == "BN"
+    assert cfg.train_dataloader.dataset.type == "ADE20KDataset"
+    convert_and_check(bb, cfg, tmp_path)  # exact, the encoder's last norm left out
+    with DefaultScope.overwrite_default_scope("mmseg"):
+        model = MODELS.build(cfg.model)
+    model.backbone.init_weights()
+    p = meta["patch_size"]
+    x = torch.randn(1, 3, 4 * p, 6 * p)
+    model.eval()  # (mmseg's VisionTransformer.train() returns None: no chaining)
+    with torch.no_grad():
+        feats = model.backbone(x)
+        pyramid = model.neck(feats)
+    assert [tuple(f.shape) for f in feats] == [(1, D, 4, 6)] * 4
+    assert [tuple(f.shape[-2:]) for f in pyramid] == [(16, 24), (8, 12), (4, 6), (2, 3)]
+
+
+def test_upernet_tiny_end_to_end(tiny_backbones, tiny_data, tmp_path):
+    from transfer.seg import run
+
+    out = tmp_path / "upernet"
+    res = run(tiny_backbones / "deit_t/backbone.pth", "upernet", "tiny", out, data_root=tiny_data)
+    assert res == json.loads((out / "results.json").read_text())
+    assert res["stage"] == "seg_upernet" and res["dataset"] == "ade20k"
+    for k in ("mAcc", "mIoU", "mIoU_ms", "mAcc_ms"):
+        assert 0 < res[k] <= 100, k
+    assert "MultiLevelNeck" in (out / "config.py").read_text()
+
+
+def test_ade20k_paper_recipe(tiny_data, tmp_path):
+    """MMSegmentation's DeiT-S + UperNet ADE20K recipe, with a DeiT-S encoder injected: 160k iterations at batch 16,
+    512 crops, whole-image test, AdamW 6e-5, warm-up then poly(1.0); the model builds."""
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+
+    from transfer.common import apply_global_batch
+    from transfer.seg import build_config
+
+    d = tmp_path / "deit"
+    d.mkdir()
+    torch.save(create_backbone("deit_s").state_dict(), d / "backbone.pth")
+    (d / "backbone.json").write_text(json.dumps({**_meta("deit_s", "deit_small_patch16_224"), "method": "deit",
+                                                 "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+                                                 "seed": 0}))
+    cfg, _ = build_config(d / "backbone.pth", "upernet", "paper", tmp_path / "u", data_root=tiny_data)
+    assert cfg.train_cfg.max_iters == 160000 and tuple(cfg.crop_size) == (512, 512)
+    assert cfg.model.test_cfg.mode == "whole" and cfg.model.neck.out_channels == 384
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.weight_decay) == ("AdamW", 6e-5, 0.01)
+    assert [s.type for s in cfg.param_scheduler] == ["LinearLR", "PolyLR"] and cfg.param_scheduler[1].power == 1.0
+    assert cfg.model.decode_head.channels == 512 and cfg.model.auxiliary_head.loss_decode.loss_weight == 0.4
+    assert apply_global_batch(cfg, "none") == 8 and cfg.param_scheduler[0].end == 1500 * 8
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope("mmseg"):
+        MODELS.build(cfg.model)

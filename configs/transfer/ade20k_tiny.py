@@ -1,0 +1,45 @@
+"""Tests only: a few iterations of UperNet on the tiny synthetic ADE20K-layout data (short side 64 px, 32-px crops),
+with the demo profile's reductions."""
+
+_base_ = ["./ade20k_paper.py"]
+crop_size = (32, 32)
+img_scale = (128, 32)
+img_ratios = [1.0, 1.5]
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor, backbone=dict(img_size=crop_size),
+             auxiliary_head=dict(channels=32))
+upernet_head = dict(channels=64)
+train_pipeline = [
+    dict(type="LoadImageFromFile"),
+    dict(type="LoadAnnotations"),
+    dict(type="RandomResize", scale=img_scale, ratio_range=(0.75, 1.5), keep_ratio=True),
+    dict(type="RandomCrop", crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type="RandomFlip", prob=0.5),
+    dict(type="PackSegInputs"),
+]
+test_pipeline = [
+    dict(type="LoadImageFromFile"),
+    dict(type="Resize", scale=img_scale, keep_ratio=True),
+    dict(type="LoadAnnotations"),
+    dict(type="PackSegInputs"),
+]
+tta_pipeline = [
+    dict(type="LoadImageFromFile"),
+    dict(type="TestTimeAug", transforms=[
+        [dict(type="Resize", scale_factor=r * 0.5, keep_ratio=True) for r in img_ratios],
+        [dict(type="RandomFlip", prob=0.0, direction="horizontal"),
+         dict(type="RandomFlip", prob=1.0, direction="horizontal")],
+        [dict(type="LoadAnnotations")], [dict(type="PackSegInputs")]]),
+]
+global_batch_size = None
+train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_dataloader = val_cfg = val_evaluator = None
+param_scheduler = [dict(type="LinearLR", start_factor=1e-6, by_epoch=False, begin=0, end=5),
+                   dict(type="PolyLR", eta_min=0.0, power=1.0, begin=5, end=40, by_epoch=False)]
+optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=1e-3))
+test_cfg = dict(type="TestLoop", fp16=True)
+train_cfg = dict(type="IterBasedTrainLoop", max_iters=40, val_interval=40)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=20, max_keep_ckpts=1, save_last=True),
+                     visualization=dict(type="SegVisualizationHook", draw=False))
