@@ -50,16 +50,17 @@ def mixed_samples(model, mixer, dataset, cfg: dict, seed: int, device, n: int = 
     items = [dataset[int(i)] for i in np.linspace(0, len(dataset) - 1, n).round()]  # spread over the classes
     x = torch.stack([it[0] for it in items]).to(device)
     y = torch.as_tensor([int(it[1]) for it in items], device=device)
-    found = []  # the method's own operation first (MixPro's MaskMix rather than its DeiT-switch CutMix)
-    for k in range(TRIES):
+    batch = None  # the method's own operation first (MixPro's MaskMix rather than its DeiT-switch CutMix): stop at
+    for k in range(TRIES):  # the first draw of it, else keep the first plain CutMix one
         b = mixer.mix(x, y, torch.Generator().manual_seed(seed * 1000 + k))
         if b.region is not None and 0.1 < float(b.lam.float().mean()) < 0.9:
-            found.append(b)
             if b.kind not in ("cutmix", "mixup"):
+                batch = b
                 break
-    if not found:
+            if batch is None:
+                batch = b
+    if batch is None:
         return None
-    batch = next((b for b in found if b.kind not in ("cutmix", "mixup")), found[0])
     was_training = model.training
     model.eval()
     try:

@@ -97,6 +97,14 @@ def cutmix_box(img_hw: tuple[int, int], lam: float, rng: np.random.Generator,
     return yl, yh, xl, xh
 
 
+def snap_box(box: tuple[int, int, int, int], img_hw: tuple[int, int], step: int) -> tuple[int, int, int, int]:
+    """Each edge of ``(y_lo, y_hi, x_lo, x_hi)`` moved to the nearest multiple of ``step`` px (halves up), within the
+    image: a box of whole patches (MixPro Table 8, approach A)."""
+    h, w = img_hw
+    snap = lambda v, n: min(n, (v + step // 2) // step * step)  # noqa: E731
+    return snap(box[0], h), snap(box[1], h), snap(box[2], w), snap(box[3], w)
+
+
 def check_rounding(rounding: str) -> str:
     if rounding not in BOX_ROUNDING:
         raise ValueError(f"box_rounding must be 'floor' (timm 0.4.12/0.5.4, the originals) or 'ceil' (timm 1.0.31), "
@@ -201,6 +209,21 @@ def pal_alpha(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     Both are non-negative, so alpha lies in [0, 1] (MixPro, Zhao et al. ICLR 2023, Eq. 5).
     """
     return F.cosine_similarity(probs.float(), target.float(), dim=1, eps=1e-8)
+
+
+def pal_cosine_alpha(logits: torch.Tensor | None, area_target: torch.Tensor, detach: bool = True) -> torch.Tensor:
+    """PAL's alpha from the logits of the forward pass on the mixed batch and that batch's area-mixed (smoothed)
+    target: :func:`pal_alpha` of the softmax, detached by default (OpenMixup's port; fistyee/MixPro keeps the
+    gradient)."""
+    if logits is None:
+        raise ValueError("PAL's alpha needs the logits of the forward pass")
+    a = pal_alpha(logits.float().softmax(1), area_target)
+    return a.detach() if detach else a
+
+
+def pal_lambda(alpha: torch.Tensor, lam_attn: torch.Tensor, lam_area: torch.Tensor) -> torch.Tensor:
+    """PAL's partner weight ``alpha * lam_attn + (1 - alpha) * lam_area`` (MixPro Eq. 4), per sample ``(B,)``."""
+    return alpha * lam_attn + (1 - alpha) * lam_area.to(alpha)
 
 
 # ---------------------------------------------------------------------------------------------------- base class
@@ -345,9 +368,10 @@ class SwitchMixer(Mixer):
         return mixup_batch(x, y, self.mixup_alpha, generator)
 
     box_rounding = "floor"  # the originals' timm (cutmix_box); DeiTMix and TransMix take it as an option
+    box_snap = 0  # px; > 0 snaps the CutMix box to that grid (TransMix's align_box)
 
     def cut(self, x, y, generator) -> MixBatch:
-        return cutmix_batch(x, y, self.cutmix_alpha, generator, self.box_rounding)
+        return cutmix_batch(x, y, self.cutmix_alpha, generator, self.box_rounding, self.box_snap)
 
 
 def mixup_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator) -> MixBatch:
@@ -358,11 +382,14 @@ def mixup_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch
 
 
 def cutmix_batch(x: torch.Tensor, y: torch.Tensor, alpha: float, generator: torch.Generator,
-                 rounding: str = "floor") -> MixBatch:
-    """timm's batch CutMix with ``correct_lam``: one box per batch, partner weight = clipped box area / image area."""
+                 rounding: str = "floor", snap: int = 0) -> MixBatch:
+    """timm's batch CutMix with ``correct_lam``: one box per batch, partner weight = clipped box area / image area.
+    ``snap`` > 0: the drawn box's edges are moved to the nearest multiple of ``snap`` px first (:func:`snap_box`)."""
     H, W = x.shape[-2:]
     rng = np_rng(generator)
     box = cutmix_box((H, W), float(rng.beta(alpha, alpha)), rng, rounding)
+    if snap:
+        box = snap_box(box, (H, W), snap)
     yl, yh, xl, xh = box
     xm = x.clone()
     xm[..., yl:yh, xl:xh] = x.flip(0)[..., yl:yh, xl:xh]

@@ -20,7 +20,7 @@ Switches, with the official behaviour named:
 
 import torch
 
-from .core import AttentionAware, attention_lambda, mix_targets, pal_alpha
+from .core import AttentionAware, attention_lambda, mix_targets, pal_cosine_alpha, pal_lambda
 from .maskmix import MaskMix
 
 ALPHA_STRATEGIES = ("cosine", "equal", "linear", "parabolic", "learnable")
@@ -55,10 +55,7 @@ class MixPro(AttentionAware, MaskMix):
         """``(B,)`` alpha of the chosen strategy; ``progress`` = t/T in [0, 1]."""
         B = area_target.shape[0]
         if self.alpha_strategy == "cosine":
-            if logits is None:
-                raise ValueError("PAL (alpha_strategy='cosine') needs the logits of the forward pass")
-            a = pal_alpha(logits.float().softmax(1), area_target)
-            return a.detach() if self.detach_alpha else a
+            return pal_cosine_alpha(logits, area_target, self.detach_alpha)
         if self.alpha_strategy == "learnable":
             return torch.sigmoid(self.alpha_logit.to(area_target.device)).expand(B)
         value = {"equal": 0.5, "linear": progress, "parabolic": progress ** 2}[self.alpha_strategy]
@@ -76,5 +73,5 @@ class MixPro(AttentionAware, MaskMix):
         # cells of whole patches (official): a patch's top-left pixel tells its owner; cells misaligned with or
         # smaller than the patches (MixPro Table 8 B, C): the share of each patch's pixels from the partner
         lam_attn = attention_lambda(batch.region, attn, grid, "top_left" if self.aligned else "fraction")
-        lam = alpha * lam_attn + (1 - alpha) * batch.lam.to(alpha)
+        lam = pal_lambda(alpha, lam_attn, batch.lam)
         return mix_targets(batch.y, lam, self.num_classes, self.smoothing if self.pal_smoothing else 0.0, partner)

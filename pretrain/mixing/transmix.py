@@ -16,16 +16,13 @@ Deliberate differences from the official code, each a switch:
   snapped box's area, so every patch comes from one image.
 """
 
-import torch
-
 from .core import (
     AttentionAware,
-    MixBatch,
     SwitchMixer,
-    box_mask,
     check_rounding,
     mix_targets,
-    pal_alpha,
+    pal_cosine_alpha,
+    pal_lambda,
     transmix_lambda,
 )
 
@@ -40,37 +37,21 @@ class TransMix(AttentionAware, SwitchMixer):
         super().__init__(num_classes, smoothing, prob, mixup_alpha, cutmix_alpha, switch_prob)
         self.box_rounding = check_rounding(box_rounding)  # TransMix pins timm 0.5.4 (requirements.txt): "floor"
         self.align_box, self.patch_size = bool(align_box), patch_size
+        self.box_snap = patch_size if self.align_box else 0  # one box drawn, snapped, pasted (core.cutmix_batch)
         if lam_mode not in ("mean", "attn", "pal"):
             raise ValueError(f"lam_mode must be 'mean' (official code), 'attn' (paper Eq. 7) or 'pal' (MixPro's PAL "
                              f"weight), got {lam_mode!r}")
         self.lam_mode = lam_mode
         self._init_attention(attn_source, attn_model)
 
-    def cut(self, x, y, generator) -> MixBatch:
-        batch = super().cut(x, y, generator)
-        if not self.align_box:
-            return batch
-        H, W = x.shape[-2:]
-        p = self.patch_size
-        snap = lambda v, n: min(n, (v + p // 2) // p * p)  # noqa: E731  (the nearest border, halves up)
-        yl, yh, xl, xh = snap(batch.box[0], H), snap(batch.box[1], H), snap(batch.box[2], W), snap(batch.box[3], W)
-        xm = x.clone()
-        xm[..., yl:yh, xl:xh] = x.flip(0)[..., yl:yh, xl:xh]
-        area = (yh - yl) * (xh - xl) / (H * W)
-        return MixBatch(xm, y, torch.full((x.shape[0],), area, device=x.device), "cutmix",
-                        region=box_mask((yl, yh, xl, xh), (H, W), x.device), box=(yl, yh, xl, xh))
-
     def targets(self, batch, logits=None, attn=None, grid=None, progress=0.0):
         lam = batch.lam
         if batch.kind == "cutmix":
             attn, grid = self._attention(batch, attn, grid)
             if self.lam_mode == "pal":
-                if logits is None:
-                    raise ValueError("lam_mode='pal' needs the logits of the forward pass")
                 area_target = mix_targets(batch.y, batch.lam, self.num_classes, self.smoothing)
-                alpha = pal_alpha(logits.float().softmax(1), area_target).detach()
                 lam_attn = transmix_lambda(batch.box, tuple(batch.x.shape[-2:]), attn, grid, "attn")
-                lam = alpha * lam_attn + (1 - alpha) * batch.lam.to(alpha)
+                lam = pal_lambda(pal_cosine_alpha(logits, area_target), lam_attn, batch.lam)
             else:
                 lam = transmix_lambda(batch.box, tuple(batch.x.shape[-2:]), attn, grid, self.lam_mode)
         return mix_targets(batch.y, lam, self.num_classes, self.smoothing)

@@ -651,6 +651,23 @@ def test_transmix_box_aligned_to_patches(data):
     assert seen
 
 
+def test_cutmix_snap_moves_the_drawn_box_once():
+    """One box drawn from the stream, its edges moved to the nearest 8-px border (halves up), pasted once."""
+    from pretrain.mixing.core import cutmix_batch, snap_box
+
+    assert snap_box((3, 4, 12, 32), (32, 32), 8) == (0, 8, 16, 32)
+    x = torch.arange(4 * 32 * 32, dtype=torch.float32).view(4, 1, 32, 32)
+    y = torch.arange(4)
+    for seed in range(6):
+        plain = cutmix_batch(x, y, 1.0, torch.Generator().manual_seed(seed))
+        snapped = cutmix_batch(x, y, 1.0, torch.Generator().manual_seed(seed), snap=8)
+        assert snapped.box == snap_box(plain.box, (32, 32), 8)
+        yl, yh, xl, xh = snapped.box
+        want = x.clone()
+        want[..., yl:yh, xl:xh] = x.flip(0)[..., yl:yh, xl:xh]
+        assert torch.equal(snapped.x, want)
+
+
 def test_tokenmix_saliency_teacher(data):
     x, y = data
     m = create_mixer("tokenmix", K, teacher="saliency", patch_size=8, tokenmix_prob=1.0)
