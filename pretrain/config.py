@@ -44,8 +44,8 @@ DEFAULTS: dict = {
     "method_kwargs": {},  # {"mixpro": {"scale": 4}, ...} per-method overrides
     "ema": False,
     "ema_decay": 0.99996,
-    # autocast precision: "auto" (bf16 on CUDA, fp32 elsewhere), "bf16", "fp16" (with a gradient scaler, for GPUs
-    # without bf16 such as the papers' V100s) or "fp32"; recorded in results.json
+    # autocast precision: "auto" (bf16 on CUDA and on a CPU with AMX, fp32 elsewhere: train.bf16_is_fast), "bf16",
+    # "fp16" (with a gradient scaler, for GPUs without bf16 such as the papers' V100s) or "fp32"; in results.json
     "precision": "auto",
     "channels_last": "auto",  # "auto": on CUDA only
     "compile": False,

@@ -39,7 +39,7 @@ def allow_mmengine_resume() -> None:
 def register_bf16_optim_wrapper() -> None:
     """``BF16OptimWrapper``: MMEngine's ``OptimWrapper`` with the forward under bf16 autocast on any device. MMEngine's
     own ``AmpOptimWrapper`` asserts a GPU (0.10.7); bf16 keeps fp32's exponent range, so no loss scaling is needed.
-    The demo profiles use it on CPU, where bf16 matmuls are 1.5x faster on one thread; the paper profiles keep fp32."""
+    The demo profiles ask for it where bf16 is fast (:func:`apply_precision`); the paper profiles keep fp32."""
     from contextlib import contextmanager
 
     import torch
@@ -56,6 +56,24 @@ def register_bf16_optim_wrapper() -> None:
             device = next(model.parameters()).device.type
             with super().optim_context(model), torch.autocast(device_type=device, dtype=torch.bfloat16):
                 yield
+
+
+def apply_precision(cfg, device) -> str:
+    """A config's ``precision``: ``"auto"`` (the demo and tiny profiles) keeps its bf16 autocast (``BF16OptimWrapper``
+    and the ``TestLoop``'s autocast) where bf16 is fast (``pretrain.train.bf16_is_fast``: CUDA, a CPU with AMX) and
+    turns both off elsewhere (plain ``OptimWrapper``, fp32); ``"bf16"`` keeps them anywhere. A config without the key
+    (the paper profiles) runs as written. Returns what runs: ``"bf16"`` or ``"fp32"``."""
+    from pretrain.train import bf16_is_fast
+
+    value = cfg.get("precision")
+    if value not in (None, "auto", "bf16"):
+        raise ValueError(f"config key precision: 'auto' or 'bf16' (or no key), got {value!r}")
+    if value == "auto" and not bf16_is_fast(device):
+        if cfg.optim_wrapper.get("type") == "BF16OptimWrapper":
+            cfg.optim_wrapper.type = "OptimWrapper"
+        if cfg.get("test_cfg"):
+            cfg.test_cfg.fp16 = False
+    return "bf16" if cfg.optim_wrapper.get("type") == "BF16OptimWrapper" else "fp32"
 
 
 def config_sha(cfg) -> str:

@@ -25,6 +25,7 @@ from pretrain.checkpoint import code_sha256
 from .common import (
     allow_mmengine_resume,
     apply_global_batch,
+    apply_precision,
     finish,
     join_process_group,
     last_checkpoint,
@@ -127,6 +128,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
     cfg, meta = build_config(backbone, decoder, profile, out, data_root, launcher)
     if cfg_options:  # MMEngine's --cfg-options, as the mm* tools take them (e.g. train_cfg.max_iters=1000)
         cfg.merge_from_dict(cfg_options)
+    precision = apply_precision(cfg, torch.device("cuda" if torch.cuda.is_available() else "cpu"))
     accum = apply_global_batch(cfg, launcher)  # the recipe's global batch on any process count
     join_process_group(cfg, launcher)
     convert_and_check(backbone, cfg, out)
@@ -147,7 +149,7 @@ def run(backbone, decoder: str, profile: str, out, data_root=None, launcher: str
               "decoder": decoder, "dataset": DECODERS[decoder][1], "profile": profile, "aAcc": float(ss["aAcc"]),
               "mAcc": float(ss["mAcc"]), "mIoU": float(ss["mIoU"]), "mIoU_ms": float(ms["mIoU"]),
               "mAcc_ms": float(ms["mAcc"]), "iters": cfg.train_cfg.max_iters,
-              "accumulative_counts": accum, "world_size": runner.world_size,
+              "accumulative_counts": accum, "world_size": runner.world_size, "precision": precision,
               "crop": list(cfg.crop_size)}
     if runner.rank == 0:
         result = finish(out, result, backbone, cfg)

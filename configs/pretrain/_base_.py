@@ -13,7 +13,7 @@ profiles = dict(
     paper=dict(),
     demo=dict(train_per_class=500, batch_size=64, lr=1e-4, base_batch=64, epochs=5, warmup_epochs=0.25,
               warmup_lr=1e-6, min_lr=1e-6, reprob=0.0, rrc_scale=[0.5, 1.0], crop_pct=1.0,
-              randaug="rand-n1-m5-mstd0.5-inc1", precision="bf16", workers=2, eval_batch_size=250,
+              randaug="rand-n1-m5-mstd0.5-inc1", precision="auto", workers=2, eval_batch_size=250,
               method_kwargs=dict(maskmix=dict(scale=1), mixpro=dict(scale=1))),  # one-patch cells: small grids
     tiny=dict(dataset="imagenet", img_size=32, batch_size=8, lr=5e-4, base_batch=512, epochs=2, warmup_epochs=0,
               warmup_lr=5e-4, workers=0, eval_batch_size=16, randaug="rand-m9-mstd0.5-inc1", reprob=0.25,

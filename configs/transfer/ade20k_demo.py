@@ -47,6 +47,7 @@ test_dataloader = val_dataloader
 val_dataloader = val_cfg = val_evaluator = None  # no val loop: one test at the end
 param_scheduler = [dict(type="LinearLR", start_factor=1e-6, by_epoch=False, begin=0, end=10),
                    dict(type="PolyLR", eta_min=0.0, power=1.0, begin=10, end=120, by_epoch=False)]
+precision = "auto"  # bf16 autocast where it is fast (CUDA, a CPU with AMX), else fp32 (transfer.common.apply_precision)
 optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=6e-4))
 test_cfg = dict(type="TestLoop", fp16=True)
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=120, val_interval=120)

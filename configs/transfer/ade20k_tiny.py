@@ -38,6 +38,7 @@ test_dataloader = val_dataloader
 val_dataloader = val_cfg = val_evaluator = None
 param_scheduler = [dict(type="LinearLR", start_factor=1e-6, by_epoch=False, begin=0, end=5),
                    dict(type="PolyLR", eta_min=0.0, power=1.0, begin=5, end=40, by_epoch=False)]
+precision = "auto"  # bf16 autocast where it is fast (CUDA, a CPU with AMX), else fp32 (transfer.common.apply_precision)
 optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=1e-3))
 test_cfg = dict(type="TestLoop", fp16=True)
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=40, val_interval=40)

@@ -49,6 +49,7 @@ test_dataloader = val_dataloader
 val_dataloader = val_cfg = val_evaluator = None  # no val loop: MMEngine would validate at the last iteration and then
 # the launcher tests the same images again
 param_scheduler = [dict(type="PolyLR", eta_min=1e-5, power=0.9, begin=0, end=120, by_epoch=False)]
+precision = "auto"  # bf16 autocast where it is fast (CUDA, a CPU with AMX), else fp32 (transfer.common.apply_precision)
 optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=1e-2))  # bf16 autocast (transfer/common.py)
 test_cfg = dict(type="TestLoop", fp16=True)  # MMEngine's autocast: bf16 on CPU (fp16 on a GPU)
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=120, val_interval=120)

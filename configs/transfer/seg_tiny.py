@@ -38,6 +38,7 @@ val_dataloader = dict(batch_size=1, num_workers=0, dataset=dict(pipeline=test_pi
 test_dataloader = val_dataloader
 val_dataloader = val_cfg = val_evaluator = None  # as the demo: no val loop, one test at the end
 param_scheduler = [dict(type="PolyLR", eta_min=1e-5, power=0.9, begin=0, end=40, by_epoch=False)]
+precision = "auto"  # bf16 autocast where it is fast (CUDA, a CPU with AMX), else fp32 (transfer.common.apply_precision)
 optim_wrapper = dict(type="BF16OptimWrapper", optimizer=dict(lr=1e-2))  # as the demo
 test_cfg = dict(type="TestLoop", fp16=True)
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=40, val_interval=40)

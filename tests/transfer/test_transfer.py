@@ -171,6 +171,31 @@ def test_bf16_optim_wrapper():
     assert net(x).dtype == torch.float32  # autocast only inside the context
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_precision_auto_keeps_bf16_only_where_fast(fast, monkeypatch):
+    """The demo's ``precision = "auto"``: bf16 training and test autocast where bf16 is fast, plain fp32 elsewhere;
+    the paper profile (no key) runs as written; pretraining's ``auto`` follows the same rule."""
+    import pretrain.train as train
+    from transfer.common import apply_precision, load_profile_config
+
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: fast)
+    cpu = torch.device("cpu")
+    assert train.bf16_is_fast(cpu) is fast and train.bf16_is_fast(torch.device("cuda"))
+    assert train.resolve_precision("auto", cpu) == ("bf16" if fast else "fp32")
+    cfg = load_profile_config("seg", "demo")[0]
+    assert apply_precision(cfg, cpu) == ("bf16" if fast else "fp32")
+    assert cfg.optim_wrapper.type == ("BF16OptimWrapper" if fast else "OptimWrapper")
+    assert cfg.test_cfg.fp16 is fast
+    cfg = load_profile_config("seg", "demo")[0]
+    cfg.precision = "bf16"
+    assert apply_precision(cfg, cpu) == "bf16" and cfg.test_cfg.fp16 is True
+    paper = load_profile_config("seg", "paper")[0]
+    assert apply_precision(paper, cpu) == "fp32" and paper.optim_wrapper.type == "OptimWrapper"
+    cfg.precision = "fp16"
+    with pytest.raises(ValueError, match="precision"):
+        apply_precision(cfg, cpu)
+
+
 @pytest.mark.parametrize("task,world,acc", [("seg", 8, 1), ("seg", 1, 8), ("seg", 2, 4), ("det", 4, 2),
                                             ("seg", 3, None)])
 def test_paper_global_batch_on_any_process_count(task, world, acc, monkeypatch):
