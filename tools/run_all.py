@@ -287,8 +287,9 @@ def fmt(s: float) -> str:
 
 def default_jobs() -> int:
     """Stages side by side: 1 on a GPU machine (the device is the shared resource), 2 on a CPU-only machine with 2 or
-    more cores, where two 1-thread stages train DeiT-S 1.5x faster in all than one 2-thread stage (bf16: 66 + 66
-    against 90 images/s on the 2-core machine this suite is developed on)."""
+    more cores, where two 1-thread stages train DeiT-S faster in all than one 2-thread stage (demo geometry, batch 64:
+    bf16 66 + 66 against 90 images/s on an earlier 2-core machine; fp32 41 + 41 in two demo runs against 74 for the
+    2-thread step alone on the 2-core machine of 2026-12-07, where bf16 is slow)."""
     import torch
 
     return 1 if torch.cuda.is_available() else min(2, cpu_count())
@@ -310,7 +311,9 @@ def _die_with_parent() -> None:  # runs in the child before exec: a killed run_a
 def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0,
                rerun: set | frozenset = frozenset()) -> list[Stage]:
     """Run the stages that are not done, up to ``jobs`` at a time in list order as their inputs finish; each stage
-    gets ``cpus // jobs`` threads. Returns the stages that failed or were skipped because an input failed.
+    gets ``cpus // n`` threads, ``n`` the stages that run side by side when it starts (up to ``jobs``: a stage that
+    starts alone, with nothing else ready, takes all the cores; nothing else can start before it ends). Returns the
+    stages that failed or were skipped because an input failed.
     ``node_rank`` > 0: a node other than node 0 of a multi-node run: it takes part in the training stages only (its
     log: ``stage.node<R>.log``), and node 0 (whose global rank 0 writes ``results.json``) records them as done."""
     worker = node_rank > 0
@@ -325,9 +328,6 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
     if worker:
         stages = [st for st in stages if st.distributed]
     print(f"[run_all] {len(stages)} stages, {len(stages) - len(todo)} already done; {jobs} at a time", flush=True)
-    threads = max(1, cpu_count() // jobs)
-    env = {**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-           "MIXBENCH_STAGES_SIDE_BY_SIDE": str(jobs)}
     waiting, running, failed, finished = list(todo), {}, [], set()
     started = 0
 
@@ -345,6 +345,10 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
                 waiting.remove(st)
                 failed.append(st)
             ready = [s for s in waiting if all(n in finished or n not in todo for n in s.needs)]
+            side = max(1, min(jobs, len(running) + len(ready)))  # stages running once these have started
+            threads = str(max(1, cpu_count() // side))
+            side_env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+                        "MIXBENCH_STAGES_SIDE_BY_SIDE": str(side)}
             while ready and len(running) < jobs:
                 st = ready.pop(0)
                 waiting.remove(st)
@@ -357,7 +361,7 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
                       f"about {fmt(left())} left", flush=True)
                 st.out.mkdir(parents=True, exist_ok=True)
                 with open(st.out / log_name, "a") as log:
-                    proc = subprocess.Popen(st.cmd, cwd=REPO, env={**env, **st.env}, stdout=log,
+                    proc = subprocess.Popen(st.cmd, cwd=REPO, env={**env, **side_env, **st.env}, stdout=log,
                                             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
                 running[proc] = (st, time.time())
             if not running:

@@ -312,3 +312,29 @@ def test_table_presets_and_method_variants(tmp_path, monkeypatch):
             main(["deit_t", *bad, "--out", str(tmp_path / "x")])
         assert msg in str(refused.value), (bad, str(refused.value)[-500:])
     assert not (tmp_path / "x").exists()
+
+
+def test_a_stage_that_starts_alone_takes_every_core(tmp_path, monkeypatch):
+    """Two at a time: a stage with nothing beside it gets both cores, the ones that start together one each."""
+    from tools import run_all
+
+    monkeypatch.setattr(run_all, "cpu_count", lambda: 2)
+    (tmp_path / "threads_probe.py").write_text(
+        "import json, os, sys\njson.dump({k: os.environ[k] for k in ('OMP_NUM_THREADS', "
+        "'MIXBENCH_STAGES_SIDE_BY_SIDE')}, open(sys.argv[1], 'w'))\n")
+
+    def stage(name, needs=()):
+        out = tmp_path / name
+        return run_all.Stage("robustness", name, 0, out, [sys.executable, "-m", "threads_probe",
+                                                            str(out / "results.json")], [], list(needs),
+                             env={"PYTHONPATH": str(tmp_path)})
+
+    first = stage("first")
+    after = [stage("a", [first]), stage("b", [first])]
+    lone = stage("lone", after)
+    assert run_all.run_stages([first, *after, lone], dict(os.environ), jobs=2) == []
+    got = {s.method: json.loads((s.out / "results.json").read_text()) for s in [first, *after, lone]}
+    assert got == {"first": {"OMP_NUM_THREADS": "2", "MIXBENCH_STAGES_SIDE_BY_SIDE": "1"},
+                   "a": {"OMP_NUM_THREADS": "1", "MIXBENCH_STAGES_SIDE_BY_SIDE": "2"},
+                   "b": {"OMP_NUM_THREADS": "1", "MIXBENCH_STAGES_SIDE_BY_SIDE": "2"},
+                   "lone": {"OMP_NUM_THREADS": "2", "MIXBENCH_STAGES_SIDE_BY_SIDE": "1"}}
