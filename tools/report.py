@@ -39,10 +39,12 @@ STAGES = {"pretrain": "pretrain", "seg_linear": "transfer/seg_linear", "seg_segm
 
 def load(root: Path, methods, seeds) -> dict:
     """``{(method, seed): {stage: results dict}}`` for every results.json found; a paper table's speed stage
-    (``<root>/bench_mixing``, every method paired in one process) appears as stage ``bench`` of each method."""
+    (``<root>/bench_mixing/<method set>``, every method paired in one process) appears as stage ``bench`` of each
+    method: the stage that paired the most of these methods and no other."""
     out = {}
-    bench_file = root / "bench_mixing" / "results.json"
-    bench = json.loads(bench_file.read_text()) if bench_file.exists() else None
+    benches = [json.loads(f.read_text()) for f in sorted((root / "bench_mixing").glob("*/results.json"))]
+    benches = [b for b in benches if set(b["methods"]) <= set(methods)]
+    bench = max(benches, key=lambda b: len(b["methods"]), default=None)
     for m in methods:
         for s in seeds:
             d = root / m / f"seed{s}"

@@ -247,8 +247,10 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
                                                            str(suite), "--out", str(o), "--saliency", str(sal)] + head,
                                 [bb, sal, suite], needs))
     if only is not None and "bench_mixing" in only:  # a paper table's speed column: every method paired, one process
-        o = out / alias / "bench_mixing"
         trained = [m for m in methods if m not in weights]
+        # one folder per method set: two tables' speed columns (TransMix Table 8, MixPro Table 2) pair different
+        # methods and must not overwrite each other's stage in a shared --out
+        o = out / alias / "bench_mixing" / hashlib.sha256(",".join(trained).encode()).hexdigest()[:12]
         stages.append(Stage("bench_mixing", "all", seeds[0], o, [
             "-m", "tools.bench_mixing", "--config", str(cfg), "--profile", profile, "--methods", ",".join(trained),
             "--steps", "2" if profile == "tiny" else "8", "--json", str(o / "results.json"), "--stage"], [cfg]))

@@ -2,11 +2,12 @@
 
     python -m transfer.seg --backbone <run>/pretrain/backbone.pth --decoder upernet --profile demo --out DIR
 
-Deviations from the paper protocol (listed in the report): images resized to 256x64 (the 2048x512 aspect, ratio
-0.5-2) and 64-px crops, whole-image test at 256x64, 120 iterations at batch 8 with AdamW lr 6e-4 (10x MMSegmentation's:
-1300x fewer iterations) with a 10-iteration warm-up and the same poly schedule, UPerHead 128 channels and the
-auxiliary head 64 (the paper's 512 / 256 would make the head 4x the encoder's cost here), multi-scale test ratios
-0.75-1.25; bf16 autocast for training and test where it is fast (``precision = "auto"``) and no validation during training, as the Pascal Context demo.
+Deviations from the paper protocol (listed in the report): images resized to 256x64 (the 2048x512 aspect, ratio 0.5-2)
+and 64-px crops, whole-image test at 256x64, 120 iterations at batch 8 with AdamW lr 6e-4 (10x MMSegmentation's: 1300x
+fewer iterations) with a 10-iteration warm-up and the same poly schedule, UPerHead 128 channels and the auxiliary head
+64 (the paper's 512 / 256 would make the head 4x the encoder's cost here), multi-scale test ratios 0.75-1.25; bf16
+autocast for training and test where it is fast (``precision = "auto"``) and no validation during training, as the
+Pascal Context demo.
 """
 
 _base_ = ["./ade20k_paper.py"]

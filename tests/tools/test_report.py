@@ -57,3 +57,20 @@ def test_published_numbers_have_one_source(tmp_path, monkeypatch):
             T.published_index()
     finally:
         T.published_index.cache_clear()
+
+
+def test_each_speed_table_reads_its_own_paired_stage(tmp_path):
+    """Two tables' bench stages in one folder: a table reads the stage that paired the most of its methods and no
+    other (TransMix Table 8's seven, not MixPro Table 2's nine)."""
+    import json
+
+    from tools.report import load
+
+    for name, methods in {"t8": ["cutmix", "puzzlemix"], "m2": ["cutmix", "puzzlemix", "mixpro"]}.items():
+        d = tmp_path / "bench_mixing" / name
+        d.mkdir(parents=True)
+        (d / "results.json").write_text(json.dumps({"methods": {m: {"ratio_to_cutmix": len(methods) / 10}
+                                                                for m in methods}}))
+    assert load(tmp_path, ["cutmix", "puzzlemix"], [0])[("puzzlemix", 0)]["bench"]["ratio_to_cutmix"] == 0.2
+    assert load(tmp_path, ["cutmix", "puzzlemix", "mixpro"], [0])[("cutmix", 0)]["bench"]["ratio_to_cutmix"] == 0.3
+    assert "bench" not in load(tmp_path, ["cutmix"], [0])[("cutmix", 0)]
