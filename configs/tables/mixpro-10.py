@@ -16,4 +16,5 @@ columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_t14": {"mixpro@alpha_strategy=equal": [72.7], "mixpro@alpha_strategy=linear": [72.9],
                           "mixpro@alpha_strategy=parabolic": [73.1], "mixpro@alpha_strategy=learnable": [73.0],
                           "mixpro": [73.8]}}
-cost = "paper: 5 runs x 300 epochs of DeiT-T; demo here (deit_t14 demo geometry): 5 x ~5 min"
+cost = ("paper: 5 runs x 300 epochs of DeiT-T; demo here (deit_t14 demo geometry): ~15 min (5 DeiT-T/14 runs; "
+        "not yet run by hand)")

@@ -20,5 +20,6 @@ published = {"deit_s": {"mixup": [78.6, 1.0], "cutmix": [79.8, 1.0], "gridmix": 
                         "transmix": [80.7, 1.0], "tokenmix": [80.8, 1.0], "mixpro": [81.3, 1.0]}}
 files = {"resnet50": dict(what="the frozen ImageNet ResNet-50 of Attentive-CutMix (torchvision or timm resnet50 "
                                "weights)", model="resnet50")}
-cost = ("paper: 9 runs x 300 epochs of DeiT-S; demo here: 8 x ~7.5 min, Puzzle-Mix ~12 min and a ~2 min speed "
-    "stage: about 40 min two at a time")
+cost = ("paper: 9 runs x 300 epochs of DeiT-S; demo here: ~55 min from scratch (measured 2026-12-07 on a "
+        "2-core CPU without AMX (fp32), stages two at a time: Table 8 of TransMix's runs plus TokenMix and "
+        "MixPro; the speed stage 49 s)")

@@ -13,4 +13,5 @@ rows = {"deit": "CutMix (DeiT recipe)", "transmix": "+ TransMix", "mixpro@alpha_
 columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_s14": {"deit": [79.8], "transmix": [80.7], "mixpro@alpha_strategy=equal": [81.0],
                           "transmix@lam_mode=pal": [81.1], "mixpro": [81.3]}}
-cost = "paper: 5 runs x 300 epochs of DeiT-S; demo here: 5 x ~7 min"
+cost = ("paper: 5 runs x 300 epochs of DeiT-S; demo here: ~30 min (5 DeiT-S/14 runs at 56 px, ~11 min a pair; "
+        "not yet run by hand)")

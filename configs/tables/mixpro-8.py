@@ -17,4 +17,5 @@ rows = {"transmix": "TransMix", "transmix@align_box=True": "A: TransMix, box ali
 columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_s14": {"transmix": [None], "transmix@align_box=True": [None], "mixpro@cell_offset=7": [None],
                           "mixpro@scale=0.5": [None], "mixpro": [81.3]}}
-cost = "paper: 5 runs x 300 epochs of DeiT-S/14; demo here: 5 x ~7 min"
+cost = ("paper: 5 runs x 300 epochs of DeiT-S/14; demo here: ~30 min (5 DeiT-S/14 runs, ~11 min a pair; not "
+        "yet run by hand)")

@@ -13,4 +13,5 @@ rows = {"mixpro@shuffle=pasted": "shuffle the pasted patches", "mixpro@shuffle=c
 columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_s14": {"mixpro@shuffle=pasted": [None], "mixpro@shuffle=canvas": [None],
                           "mixpro@shuffle=both": [None], "mixpro": [81.3]}}
-cost = "paper: 4 runs x 300 epochs of DeiT-S/14; demo here: 4 x ~7 min"
+cost = ("paper: 4 runs x 300 epochs of DeiT-S/14; demo here: ~25 min (4 DeiT-S/14 runs, ~11 min a pair; not "
+        "yet run by hand)")

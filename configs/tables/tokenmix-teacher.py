@@ -20,5 +20,6 @@ published = {"deit_s": {"deit": [79.8], "tokenmix@teacher=nfnet_f6": [80.8], "to
 files = {"nfnet_f6": dict(what="timm dm_nfnet_f6 weights (ImageNet-1k)", model="dm_nfnet_f6"),
          "resnet101": dict(what="timm resnet101 weights (ImageNet-1k)", model="resnet101"),
          "resnet26": dict(what="timm resnet26 weights (ImageNet-1k)", model="resnet26")}
-cost = ("paper: 5 runs x 300 epochs of DeiT-S; the NFNet-F6 teacher online costs several times a DeiT-S step (the "
-    "original precomputes its maps); demo here: 5 x ~7-15 min")
+cost = ("paper: 5 runs x 300 epochs of DeiT-S; the NFNet-F6 teacher online costs several times a DeiT-S step "
+        "(the original precomputes its maps); demo here: ~30 min with demo-sized teachers (5 DeiT-S runs; a "
+        "CNN teacher's forward adds to each step; not yet run by hand)")

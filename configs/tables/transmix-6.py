@@ -26,5 +26,6 @@ files = {"dino": dict(what="DINO ViT-S/16 backbone (dino_deitsmall16_pretrain.pt
                                       "backbone.pth)"),
          "deit_distilled": dict(what="a distilled DeiT-S (deit_small_distilled_patch16_224-649709d9.pth)",
                                 model="deit_small_distilled_patch16_224")}
-cost = ("paper: 5 runs x 300 epochs of DeiT-S (the provider's forward adds ~30% per step); demo here: 5 x ~7 min "
-    "(providers at the demo geometry: hand-offs of this suite)")
+cost = ("paper: 5 runs x 300 epochs of DeiT-S (the provider's forward adds ~30% per step); demo here: ~20 min "
+        "(3 runs of ~5.5 min two at a time with the frozen provider's forward, on top of Table 4's two; "
+        "providers at the demo geometry: hand-offs of this suite; not yet run by hand)")

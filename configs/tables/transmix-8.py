@@ -22,5 +22,6 @@ published = {"deit_s": {"mixup": [78.6, 1.0], "cutmix": [79.8, 1.0],
 files = {"resnet50": dict(what="the frozen ImageNet ResNet-50 of Attentive-CutMix (torchvision or timm resnet50 "
                                "weights)", model="resnet50")}
 cost = ("paper: 7 runs x 300 epochs of DeiT-S (Puzzle-Mix adds a forward and backward per step); demo here: "
-    "6 x ~7.5 min, Puzzle-Mix ~12 min (its demo step is 1.6x CutMix's) and a ~2 min speed stage: about 30 min two "
-    "at a time")
+        "~45 min from scratch (measured 2026-12-07 on a 2-core CPU without AMX (fp32), stages two at a time: "
+        "39m20s with TransMix already trained; pretrainings 10-11.5 min a pair, Puzzle-Mix 18m08s, the speed "
+        "stage 1m02s)")

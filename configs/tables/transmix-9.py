@@ -14,4 +14,5 @@ rows = {"transmix@attn_source=6": "block d = 6", "transmix@attn_source=8": "bloc
 columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_s": {"transmix@attn_source=6": [80.3], "transmix@attn_source=8": [80.3],
                         "transmix@attn_source=10": [80.4], "transmix": [80.7], "transmix@attn_source=rollout": [80.4]}}
-cost = "paper: 5 runs x 300 epochs of DeiT-S; demo here: 5 x ~7 min"
+cost = ("paper: 5 runs x 300 epochs of DeiT-S; demo here: ~25 min (4 DeiT-S runs two at a time, ~11 min a "
+        "pair, on top of Table 4's; not yet run by hand)")
