@@ -14,6 +14,6 @@ columns = {"mIoU": ["seg_upernet", "mIoU"], "mAcc": ["seg_upernet", "mAcc"],
            "mIoU (MS)": ["seg_upernet", "mIoU_ms"], "mAcc (MS)": ["seg_upernet", "mAcc_ms"]}
 published = {"deit_s": {"deit": [42.3, None, None, None], "tokenmix": [44.5, None, None, None]}}
 cost = ("paper: 2 pretrainings (300 epochs) + 2 x 160k-iteration UperNet trainings (8 GPUs) per backbone; "
-        "demo here: ~20 min for DeiT-S, estimated (measured 31m12s on 2026-12-02 in bf16 on the same kind of "
-        "CPU, where bf16 is 2x slower than the fp32 that runs now: 2 pretrainings side by side 19-20 min, 2 "
-        "UperNet stages 10m50s); needs --teacher FILE")
+        "demo here: ~20 min for DeiT-S, estimated (measured 31m12s on 2026-12-02 in bf16, which stepped there "
+        "at the 2x-slower speed bf16 has on this CPU, where fp32 runs now: 2 pretrainings side by side 19-20 "
+        "min, 2 UperNet stages 10m50s); needs --teacher FILE")
