@@ -1,7 +1,9 @@
 """The benchmark report: reads the stages' JSON files only and writes ``report.md``, a self-contained
-``report.html`` (plots embedded) and ``results.csv`` into ``<out>/<alias>/report/``.
+``report.html`` (plots embedded) and ``results.csv`` into ``<out>/<alias>/report/``; a paper table's into
+``<out>/<alias>/report/<table key>/``.
 
     python -m tools.report --root runs/deit_s --profile demo --methods deit,transmix,mixpro --seeds 0
+    python -m tools.report --root runs/deit_s --profile demo --table transmix-9
 """
 
 from __future__ import annotations
@@ -414,10 +416,13 @@ def stale_results(data) -> list[str]:
 def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root, baseline="deit",
                  table: dict | None = None, planned: set[str] | None = None) -> Path:
     """``planned``: the stage names the run planned (a paper table's run skips the stages its columns do not read;
-    only planned stages count as missing). None: pretraining and robustness are expected."""
+    only planned stages count as missing). None: pretraining and robustness are expected. A paper table's report
+    goes to ``report/<table key>/``, so the tables run into one ``--out`` keep each its own; every file is written
+    whole or not at all (``atomic_write_bytes``)."""
+    from pretrain.checkpoint import atomic_write_bytes
+
     root = Path(root)
-    rep = root / "report"
-    rep.mkdir(parents=True, exist_ok=True)
+    rep = root / "report" / table["key"] if table is not None else root / "report"
     data = load(root, methods, seeds)
     jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs) if methods \
@@ -427,14 +432,15 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     grid = mixed_sample_grid(root, methods, seeds)
     for name, b in pngs + ([grid] if grid else []):
-        (rep / name).write_bytes(b)
-    with open(rep / "results.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["method", "seed", "stage", "metric", "value"])
-        for (m, s), stages in data.items():
-            for st, res in stages.items():
-                for k, v in _flat(res):
-                    w.writerow([m, s, st, k, v])
+        atomic_write_bytes(rep / name, b)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["method", "seed", "stage", "metric", "value"])
+    for (m, s), stages in data.items():
+        for st, res in stages.items():
+            for k, v in _flat(res):
+                w.writerow([m, s, st, k, v])
+    atomic_write_bytes(rep / "results.csv", buf.getvalue().encode())
     meta = next((json.loads((root / m / f"seed{s}" / "pretrain/backbone.json").read_text())
                  for m in methods for s in seeds if (root / m / f"seed{s}" / "pretrain/backbone.json").exists()), {})
     provider = next((metric(v, "robustness", "saliency_provider") for v in data.values()
@@ -474,7 +480,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
                    (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) +
                    (["## Mixed training samples (TransMix Figure 5)", "", SAMPLES_NOTE, "", f"![{grid[0]}]({grid[0]})",
                      ""] if grid else []) + devs)
-    (rep / "report.md").write_text(md)
+    atomic_write_bytes(rep / "report.md", md.encode())
     imgs = "".join(f"<img src='data:image/png;base64,{base64.b64encode(b).decode()}' alt='{n}'>" for n, b in pngs)
     if grid:
         imgs += (f"<h2>Mixed training samples (TransMix Figure 5)</h2><p class='note'>{html.escape(SAMPLES_NOTE)}</p>"
@@ -491,7 +497,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
             "font-size:90%}pre{white-space:pre-wrap;background:#fafafa;padding:6px}</style></head><body>"
             f"<h1>{html.escape(head[0][2:])}</h1>{body}<h2>Results</h2>{''.join(t.html() for t in tabs)}"
             f"<h2>Curves</h2>{imgs}<h2>Protocol and deviations</h2>{dev_html}</body></html>")
-    (rep / "report.html").write_text(page)
+    atomic_write_bytes(rep / "report.html", page.encode())
     return rep / "report.md"
 
 
@@ -510,14 +516,21 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", required=True, help="<out>/<alias>")
     ap.add_argument("--profile", default="demo")
-    ap.add_argument("--methods", default="deit,transmix,mixpro")
+    ap.add_argument("--methods", default=None, help="default: the table's, else deit,transmix,mixpro")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--baseline", default="deit")
     ap.add_argument("--data-root", default="?")
+    ap.add_argument("--table", default=None, help="a paper table's key (configs/tables/): its layout first")
     args = ap.parse_args(argv)
     root = Path(args.root)
-    print(write_report(root, root.name, args.profile, args.methods.split(","),
-                       [int(s) for s in args.seeds.split(",")], args.data_root, args.baseline))
+    table = None
+    if args.table:
+        from tools.tables import load_table
+
+        table = load_table(args.table)
+    methods = args.methods or (",".join(table["methods"]) if table else "deit,transmix,mixpro")
+    print(write_report(root, root.name, args.profile, methods.split(","), [int(s) for s in args.seeds.split(",")],
+                       args.data_root, args.baseline, table))
 
 
 if __name__ == "__main__":

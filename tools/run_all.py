@@ -7,7 +7,8 @@
 
 For each method and seed: pretraining, the transfer tasks of the backbone's family (DeiT: Linear and Segmenter
 segmentation; PVT: Mask R-CNN), the robustness suite (salient dropping uses the baseline's backbone of the same seed
-as the one saliency provider), then the report in ``<out>/<alias>/report/``. Every stage runs in its own process
+as the one saliency provider), then the report in ``<out>/<alias>/report/`` (``report/<table key>/`` with ``--table``,
+so each table run into one ``--out`` keeps its own). Every stage runs in its own process
 (``torchrun`` with ``--gpus N > 1``) and writes ``results.json`` plus ``stage_key.json``: the sha256 of everything it
 consumed. A stage whose key matches is skipped; a failing stage leaves the finished ones intact and the stages that
 depend on it are skipped; running the same command again resumes (pretraining from its last epoch checkpoint,
@@ -314,8 +315,9 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
                rerun: set | frozenset = frozenset()) -> list[Stage]:
     """Run the stages that are not done, up to ``jobs`` at a time in list order as their inputs finish; each stage
     gets ``cpus // n`` threads, ``n`` the stages that run side by side when it starts (up to ``jobs``: a stage that
-    starts alone, with nothing else ready, takes all the cores; nothing else can start before it ends). Returns the
-    stages that failed or were skipped because an input failed.
+    starts alone, with nothing else ready, takes all the cores; nothing else can start before it ends; a stage whose
+    twin is about to end waits for it, ``_wait_for_twin``). Returns the stages that failed or were skipped because
+    an input failed.
     ``node_rank`` > 0: a node other than node 0 of a multi-node run: it takes part in the training stages only (its
     log: ``stage.node<R>.log``), and node 0 (whose global rank 0 writes ``results.json``) records them as done."""
     worker = node_rank > 0
@@ -351,7 +353,8 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
             threads = str(max(1, cpu_count() // side))
             side_env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
                         "MIXBENCH_STAGES_SIDE_BY_SIDE": str(side)}
-            while ready and len(running) < jobs:
+            ended = any(p.poll() is not None for p in running)  # a twin that ended in _wait_for_twin: reap it
+            while ready and len(running) < jobs and not ended:  # first, so its own next stages count in ``side``
                 st = ready.pop(0)
                 waiting.remove(st)
                 if st not in rerun and st.needs and is_done(st):  # its inputs came out the same: nothing to do
@@ -381,6 +384,7 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
                 atomic_write_json(st.out / "stage_key.json", {"key": stage_key(st), "cmd": st.cmd})
             finished.add(st)
             print(f"[run_all] done {st.label} in {fmt(time.time() - s0)}", flush=True)
+            _wait_for_twin(running, st, s0)
     finally:
         if running:  # interrupted: stop the running stages; their checkpoints let the next run resume
             print(f"[run_all] interrupted: stopping {', '.join(st.label for st, _ in running.values())}; run the "
@@ -409,6 +413,22 @@ def _on_signal(signum, _frame) -> None:
 def _check_signal() -> None:
     if _SIGNAL["got"] is not None:
         raise Interrupted(signal.Signals(_SIGNAL["got"]).name)
+
+
+TWIN_GRACE = (0.03, 120.0)  # the wait for a twin: this fraction of the finished stage's time, at most these seconds
+
+
+def _wait_for_twin(running: dict, st: Stage, s0: float) -> None:
+    """Stages that started together on the same work (a pair of pretrainings) end seconds apart. A stage started
+    in those seconds would run on one core to its end (its threads are set at start) while the other core idles once
+    the twin is done: on the demo a lone third pretraining took 9m13s on one thread against 5-6 min on two. So wait
+    for a running twin (same stage, started within 5 s of the finished one) a little: ``TWIN_GRACE``."""
+    now = time.time()
+    deadline = now + min(TWIN_GRACE[1], TWIN_GRACE[0] * (now - s0))
+    twins = [p for p, (o, s1) in running.items() if o.name == st.name and abs(s1 - s0) < 5.0]
+    while twins and time.time() < deadline and all(p.poll() is None for p in twins):
+        _check_signal()
+        time.sleep(0.5)
 
 
 def _wait_any(running: dict) -> subprocess.Popen:

@@ -41,19 +41,22 @@ def _procs_mentioning(text: str) -> list[str]:
 def test_run_all_tiny_pvt(tiny_data, tmp_path):
     out = tmp_path / "runs"
     root = out / "pvt_t"
-    # killed mid-way (after the first finished stage, with others running): the running stages stop with it ...
+    # killed mid-way (after the first finished stage, once a stage started after it): the running stages stop with
+    # it ...
     cmd = [sys.executable, "-m", "tools.run_all", "pvt_t", "--profile", "tiny", "--table", "transmix-1", "--all-stages",
            "--data-root", str(tiny_data), "--out", str(out), "--jobs", "2"]  # TransMix Table 1: deit, transmix
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "2"})
-    seen = []
+    seen, first_done = [], None
     for line in proc.stdout:
         seen.append(line)
-        if line.startswith("[run_all] done "):
-            break
+        if line.startswith("[run_all] done ") and first_done is None:
+            first_done = line.split("done ", 1)[1].split(" in ")[0]
+        if line.startswith("[run_all] stage ") and first_done is not None:
+            break  # (the twin of the first stage may end too before the next starts: _wait_for_twin)
     assert proc.poll() is None, "".join(seen)
-    assert sum("[run_all] stage " in ln for ln in seen) >= 2  # two stages side by side
-    first_done = line.split("done ", 1)[1].split(" in ")[0]
+    before = seen[:next(i for i, ln in enumerate(seen) if ln.startswith("[run_all] done "))]
+    assert sum(ln.startswith("[run_all] stage ") for ln in before) == 2  # two stages side by side
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=120)
     assert proc.returncode != 0 and "[run_all] interrupted: stopping " in rest
@@ -68,7 +71,7 @@ def test_run_all_tiny_pvt(tiny_data, tmp_path):
     for m in ("deit", "transmix"):
         for stage in ("pretrain", "transfer/det_maskrcnn", "robustness"):
             assert (root / m / "seed0" / stage / "results.json").exists(), (m, stage)
-    rep = root / "report"
+    rep = root / "report/transmix-1"  # a table's report in its own folder
     md = (rep / "report.md").read_text()
     for title in ("Classification", "Detection and instance segmentation", "Robustness", "Attention quality",
                   "Protocol and deviations", "configs/transfer/det_tiny.py"):
@@ -338,3 +341,28 @@ def test_a_stage_that_starts_alone_takes_every_core(tmp_path, monkeypatch):
                    "a": {"OMP_NUM_THREADS": "1", "MIXBENCH_STAGES_SIDE_BY_SIDE": "2"},
                    "b": {"OMP_NUM_THREADS": "1", "MIXBENCH_STAGES_SIDE_BY_SIDE": "2"},
                    "lone": {"OMP_NUM_THREADS": "2", "MIXBENCH_STAGES_SIDE_BY_SIDE": "1"}}
+
+
+def test_a_stage_waits_a_little_for_the_twin_of_the_one_it_follows(tmp_path, monkeypatch):
+    """A pair started together ends seconds apart: the stage that follows the first to end waits for the other
+    (``TWIN_GRACE``) and then gets both cores, instead of one core for its whole run; with no grace it gets one."""
+    from tools import run_all
+
+    monkeypatch.setattr(run_all, "cpu_count", lambda: 2)
+    (tmp_path / "twin_probe.py").write_text(
+        "import json, os, sys, time\njson.dump({k: os.environ[k] for k in ('OMP_NUM_THREADS', "
+        "'MIXBENCH_STAGES_SIDE_BY_SIDE')}, open(sys.argv[1], 'w'))\ntime.sleep(float(sys.argv[2]))\n")
+
+    def stage(root, name, sleep, needs=()):
+        out = root / name
+        cmd = [sys.executable, "-m", "twin_probe", str(out / "results.json"), str(sleep)]
+        return run_all.Stage("robustness", name, 0, out, cmd, [], list(needs), env={"PYTHONPATH": str(tmp_path)})
+
+    for grace, threads in (((100.0, 30.0), "2"), ((0.0, 0.0), "1")):
+        monkeypatch.setattr(run_all, "TWIN_GRACE", grace)
+        root = tmp_path / str(grace[0])
+        a, b = stage(root, "a", 0), stage(root, "b", 2)  # twins: started together, b ends 2 s after a
+        after = stage(root, "after_a", 0, [a])
+        assert run_all.run_stages([a, b, after], dict(os.environ), jobs=2) == []
+        got = json.loads((after.out / "results.json").read_text())
+        assert got == {"OMP_NUM_THREADS": threads, "MIXBENCH_STAGES_SIDE_BY_SIDE": str(3 - int(threads))}, grace

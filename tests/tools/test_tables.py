@@ -61,7 +61,7 @@ def test_every_table_preset_runs_on_the_tiny_profile(tiny_data, tmp_path):
             extra += ["--teacher", str(handoff)]
         proc = _run(alias, key, tiny_data, out, *extra)
         assert proc.returncode == 0, (key, proc.stdout[-3000:], proc.stderr[-3000:])
-        md = (out / alias / "report/report.md").read_text()
+        md = (out / alias / "report" / key / "report.md").read_text()
         title = f"### {t['paper']} {t['table']} ({alias})"
         assert title in md, (key, md[:2000])
         section = md.split(title, 1)[1].split("\n\n", 2)[1]  # the table's lines
@@ -79,4 +79,9 @@ def test_every_table_preset_runs_on_the_tiny_profile(tiny_data, tmp_path):
     # the tables' own stages only: a top-1 table trains and reports, it runs no transfer
     assert not (out / "deit_t/transmix@attn_source=4/seed0/transfer").exists()
     assert (out / "deit_t/tokenmix/seed0/transfer/seg_upernet/results.json").exists()
-    assert (out / "deit_t/report/mixed_samples.png").exists()
+    # each table keeps its own report in the shared --out: the later tables did not overwrite the earlier ones
+    for key in keys:
+        t = load_table(key)
+        assert f"### {t['paper']} {t['table']} (" in (out / _alias(t) / "report" / key / "report.md").read_text(), key
+    assert not (out / "deit_t/report/report.md").exists()  # no table report in the plain run's place
+    assert (out / "deit_t/report/transmix-1/mixed_samples.png").exists()
