@@ -17,5 +17,6 @@ rows = {"transmix": "TransMix", "transmix@align_box=True": "A: TransMix, box ali
 columns = {"top-1": ["pretrain", "top1"]}
 published = {"deit_s14": {"transmix": [None], "transmix@align_box=True": [None], "mixpro@cell_offset=7": [None],
                           "mixpro@scale=0.5": [None], "mixpro": [81.3]}}
-cost = ("paper: 5 runs x 300 epochs of DeiT-S/14; demo here: ~30 min (5 DeiT-S/14 runs, ~11 min a pair; not "
-        "yet run by hand)")
+cost = ("paper: 5 runs x 300 epochs of DeiT-S/14; demo here: ~26 min from scratch (measured 2026-12-07 on a "
+        "2-core CPU without AMX (fp32), stages two at a time: 19m18s on top of Table 1's runs: a pair 9m50s, "
+        "the third 9m13s alone on one thread, before the twin wait gave a lone run both cores, ~6 min)")

@@ -26,6 +26,7 @@ files = {"dino": dict(what="DINO ViT-S/16 backbone (dino_deitsmall16_pretrain.pt
                                       "backbone.pth)"),
          "deit_distilled": dict(what="a distilled DeiT-S (deit_small_distilled_patch16_224-649709d9.pth)",
                                 model="deit_small_distilled_patch16_224")}
-cost = ("paper: 5 runs x 300 epochs of DeiT-S (the provider's forward adds ~30% per step); demo here: ~20 min "
-        "(3 runs of ~5.5 min two at a time with the frozen provider's forward, on top of Table 4's two; "
-        "providers at the demo geometry: hand-offs of this suite; not yet run by hand)")
+cost = ("paper: 5 runs x 300 epochs of DeiT-S (the provider's forward adds ~30% per step); demo here: ~29 min "
+        "from scratch (measured 2026-12-07 on a 2-core CPU without AMX (fp32), stages two at a time: 18m24s "
+        "on top of Table 4's 2 runs: the frozen-provider runs 11m17s a pair, the third 6m51s alone on both "
+        "cores; providers at the demo geometry: hand-offs of this suite)")
