@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -426,17 +427,19 @@ def _wait_for_twin(running: dict, st: Stage, s0: float) -> None:
     now = time.time()
     deadline = now + min(TWIN_GRACE[1], TWIN_GRACE[0] * (now - s0))
     twins = [p for p, (o, s1) in running.items() if o.name == st.name and abs(s1 - s0) < 5.0]
-    while twins and time.time() < deadline and all(p.poll() is None for p in twins):
-        _check_signal()
-        time.sleep(0.5)
+    if twins:
+        _wait_any(twins, deadline)
 
 
-def _wait_any(running: dict) -> subprocess.Popen:
+def _wait_any(procs, deadline: float = math.inf) -> subprocess.Popen | None:
+    """The first of ``procs`` to end; None once ``deadline`` (``time.time()``) has passed with all still running."""
     while True:
         _check_signal()
-        for proc in running:
+        for proc in procs:
             if proc.poll() is not None:
                 return proc
+        if time.time() >= deadline:
+            return None
         time.sleep(0.5)
 
 
