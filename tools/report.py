@@ -192,8 +192,12 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
         out.append(t)
     if any(metric(data[k], "det") for k in data):
         keys = list(DET_KEYS)
+        empty = sorted({m for m, s in data if metric(data[(m, s)], "det", "no_detections")})
         t = Table("Detection and instance segmentation (Mask R-CNN, COCO-style)",
-                  ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"])
+                  ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"],
+                  f"No detection scored above the test score_thr on any image for {', '.join(empty)}: AP 0, "
+                  "pycocotools' value for detections that find nothing (a detector that has not learnt yet, as "
+                  "after the demo's short schedule)." if empty else "")
         for m in methods:
             p = [published(alias, m, "det", k) for k in DET_KEYS]
             t.rows.append([name(m)] + [cell(*summary(per(m, "det", k))) for k in keys] +

@@ -54,8 +54,9 @@ from pretrain.models import ALIASES, FAMILY, NO_CLASS_ATTENTION  # noqa: E402
 DEFAULT_METHODS = "deit,transmix,mixpro"
 BASELINE = "deit"
 SCALE = {"demo": "demo", "tiny": "tiny"}  # profile -> built-in synthetic data scale
-# seconds a demo stage takes on 2 CPU cores, two at a time (the first guess of the estimate; measured ones replace it)
-TYPICAL_S = {"pretrain": 400, "import": 10, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 300,
+# seconds a demo stage takes on 2 CPU cores, two at a time (the first guess of the estimate; measured ones replace it):
+# a DeiT-S pretraining ~10.5 min a pair, PVT-S's Mask R-CNN (the only detection backbone) 57 min a pair (2026-12-07)
+TYPICAL_S = {"pretrain": 630, "import": 10, "seg_linear": 120, "seg_segmenter": 150, "det_maskrcnn": 3400,
              "robustness": 150, "bench_mixing": 120, "seg_upernet": 200}
 # stages on every process of every node
 TRAINING = ("pretrain", "seg_linear", "seg_segmenter", "seg_upernet", "det_maskrcnn")

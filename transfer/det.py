@@ -90,6 +90,21 @@ def convert_and_check(backbone, cfg, out: Path) -> None:
 
 
 METRICS = {"box": "coco/bbox_", "mask": "coco/segm_"}
+COCO_AREAS = {"s": (0, 32 ** 2), "m": (32 ** 2, 96 ** 2), "l": (96 ** 2, 1e10)}  # pycocotools' areaRng (area in px)
+
+
+def no_detection_metrics(ann_file) -> dict:
+    """The COCO metrics when no image has a detection above ``score_thr``: mmdet's ``CocoMetric`` then logs "The
+    testing results of the whole dataset is empty" and returns no number (pycocotools' ``loadRes`` cannot take an
+    empty list), but pycocotools' value for detections that find nothing is AP 0, and -1 for a size range without
+    ground truth. Keyed as ``CocoMetric``'s results, so the caller reads them the same way."""
+    anns = [a for a in json.loads(Path(ann_file).read_text())["annotations"] if not a.get("iscrowd", 0)]
+    m = {}
+    for prefix in METRICS.values():
+        for key, (lo, hi) in {"": (0, 1e10), "_50": (0, 1e10), "_75": (0, 1e10),
+                              **{f"_{size}": rng for size, rng in COCO_AREAS.items()}}.items():
+            m[f"{prefix}mAP{key}"] = 0.0 if any(lo <= a["area"] <= hi for a in anns) else -1.0
+    return m
 
 
 def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg_options: dict | None = None) -> dict:
@@ -111,9 +126,14 @@ def run(backbone, profile: str, out, data_root=None, launcher: str = "none", cfg
     runner = Runner.from_cfg(copy.deepcopy(cfg))
     runner.train()
     m = runner.test()
+    empty = not any(k.startswith(tuple(METRICS.values())) for k in m)
+    if empty:
+        m = no_detection_metrics(cfg.test_evaluator.ann_file)
+        log.warning("no detection scored above score_thr=%s on any test image: AP 0 (pycocotools' value for "
+                    "detections that find nothing)", cfg.model.test_cfg.rcnn.score_thr)
     result = {"stage": "det_maskrcnn", "alias": meta["alias"], "method": meta["method"], "seed": meta["seed"],
               "profile": profile, "epochs": cfg.train_cfg.max_epochs, "accumulative_counts": accum,
-              "world_size": runner.world_size}
+              "world_size": runner.world_size, "no_detections": empty}
     for kind, prefix in METRICS.items():
         for k in ("mAP", "mAP_50", "mAP_75", "mAP_s", "mAP_m", "mAP_l"):
             v = float(m.get(prefix + k, float("nan")))  # pycocotools' -1: no object of that size

@@ -12,6 +12,7 @@ columns = {"box AP": ["det", "box_AP"], "box AP50": ["det", "box_AP50"], "box AP
            "mask AP": ["det", "mask_AP"], "mask AP50": ["det", "mask_AP50"], "mask AP75": ["det", "mask_AP75"]}
 published = {"pvt_s": {"deit": [40.4, 62.9, 43.8, 37.8, 60.1, 40.3], "transmix": [40.9, 63.8, 44.0, 38.4, 60.7, 41.3],
                        "mixpro": [41.4, 64.2, 44.4, 38.9, 61.1, 41.7]}}
-cost = ("paper: 3 pretrainings + 3 x 12-epoch Mask R-CNN; demo here: ~75 min (not yet run by hand: PVT-S demo "
-        "pretraining about 41 min a pair at 6.3 s a step on the 2-core CPU of 2026-12-07, a third run after "
-        "them, then 3 Mask R-CNN stages)")
+cost = ("paper: 3 pretrainings + 3 x 12-epoch Mask R-CNN; demo here: ~2 h 45 min from scratch, ~1 h on top of "
+        "transmix-3's runs (not yet run by hand to the end: transmix-3's 2 pretrainings and 2 Mask R-CNN "
+        "stages took 1 h 45 min on the 2-core CPU of 2026-12-07, fp32; MixPro's pretraining and Mask R-CNN "
+        "stage then run alone)")

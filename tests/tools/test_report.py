@@ -74,3 +74,18 @@ def test_each_speed_table_reads_its_own_paired_stage(tmp_path):
     assert load(tmp_path, ["cutmix", "puzzlemix"], [0])[("puzzlemix", 0)]["bench"]["ratio_to_cutmix"] == 0.2
     assert load(tmp_path, ["cutmix", "puzzlemix", "mixpro"], [0])[("cutmix", 0)]["bench"]["ratio_to_cutmix"] == 0.3
     assert "bench" not in load(tmp_path, ["cutmix"], [0])[("cutmix", 0)]
+
+
+def test_detection_table_says_which_runs_found_nothing():
+    """A Mask R-CNN run without a single detection above score_thr scores AP 0 (transfer.det) and the table says so,
+    naming the run; a table whose runs all detected something has no such note."""
+    from tools.report import DET_KEYS, tables
+
+    det = lambda ap, empty: {"det": {**{k: ap for k in DET_KEYS}, "no_detections": empty}}  # noqa: E731
+    data = {("deit", 0): det(0.0, True), ("transmix", 0): det(1.5, False)}
+    t = next(t for t in tables(data, "pvt_s", ["deit", "transmix"], [0], "deit") if t.title.startswith("Detection"))
+    assert [r[:2] for r in t.rows] == [["deit", "0.0"], ["transmix", "1.5"]]
+    assert "on any image for deit: AP 0" in t.note and "transmix" not in t.note
+    data[("deit", 0)] = det(0.5, False)
+    t = next(t for t in tables(data, "pvt_s", ["deit", "transmix"], [0], "deit") if t.title.startswith("Detection"))
+    assert t.note == ""

@@ -362,3 +362,33 @@ def test_ade20k_paper_recipe(tiny_data, tmp_path):
     register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope("mmseg"):
         MODELS.build(cfg.model)
+
+
+def test_no_detections_score_as_pycocotools_scores_detections_that_find_nothing(tmp_path):
+    """mmdet's CocoMetric returns no number when no image has a detection above score_thr (the demo's short Mask
+    R-CNN schedule on a weak backbone): the suite records what pycocotools gives detections that match nothing,
+    AP 0 where there is ground truth and -1 (NaN in results.json) for a size range without any."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    from transfer.det import METRICS, no_detection_metrics
+
+    images = [{"id": i, "width": 200, "height": 200, "file_name": f"{i}.jpg"} for i in (1, 2)]
+    boxes = {1: [10, 10, 20, 20], 2: [50, 50, 60, 40]}  # a small and a medium object, no large one
+    anns = [{"id": i, "image_id": i, "category_id": 1, "bbox": b, "area": b[2] * b[3], "iscrowd": 0,
+             "segmentation": [[b[0], b[1], b[0] + b[2], b[1], b[0] + b[2], b[1] + b[3], b[0], b[1] + b[3]]]}
+            for i, b in boxes.items()]
+    anns.append({"id": 3, "image_id": 2, "category_id": 1, "bbox": [0, 0, 150, 150], "area": 150 * 150, "iscrowd": 1,
+                 "segmentation": [[0, 0, 150, 0, 150, 150, 0, 150]]})  # a crowd region is not ground truth to find
+    ann_file = tmp_path / "instances_val.json"
+    ann_file.write_text(json.dumps({"images": images, "annotations": anns,
+                                    "categories": [{"id": 1, "name": "shape"}, {"id": 2, "name": "other"}]}))
+    gt = COCO(str(ann_file))
+    miss = gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": [150, 150, 30, 30], "score": 0.9}])
+    ev = COCOeval(gt, miss, "bbox")
+    ev.evaluate(), ev.accumulate(), ev.summarize()
+    ours = no_detection_metrics(ann_file)
+    for prefix in METRICS.values():
+        got = [ours[f"{prefix}mAP{k}"] for k in ("", "_50", "_75", "_s", "_m", "_l")]
+        assert got == [0.0, 0.0, 0.0, 0.0, 0.0, -1.0]
+        assert got == [round(float(v), 6) for v in ev.stats[:6]], (got, ev.stats[:6])
