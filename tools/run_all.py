@@ -364,13 +364,13 @@ def run_stages(stages: list[Stage], env: dict, jobs: int = 1, node_rank: int = 0
                     finished.add(st)
                     continue
                 started += 1
-                print(f"[run_all] stage {started}/{len(todo)}: {st.label} | elapsed {fmt(time.time() - t0)}, "
-                      f"about {fmt(left())} left", flush=True)
                 st.out.mkdir(parents=True, exist_ok=True)
                 with open(st.out / log_name, "a") as log:
                     proc = subprocess.Popen(st.cmd, cwd=REPO, env={**env, **side_env, **st.env}, stdout=log,
                                             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
                 running[proc] = (st, time.time())
+                print(f"[run_all] stage {started}/{len(todo)}: {st.label} | elapsed {fmt(time.time() - t0)}, "
+                      f"about {fmt(left())} left", flush=True)  # after it joins ``running``: its own time counts
             if not running:
                 if waiting and not ready:
                     raise RuntimeError(f"stages wait on each other: {[s.label for s in waiting]}")

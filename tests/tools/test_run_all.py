@@ -366,3 +366,21 @@ def test_a_stage_waits_a_little_for_the_twin_of_the_one_it_follows(tmp_path, mon
         assert run_all.run_stages([a, b, after], dict(os.environ), jobs=2) == []
         got = json.loads((after.out / "results.json").read_text())
         assert got == {"OMP_NUM_THREADS": threads, "MIXBENCH_STAGES_SIDE_BY_SIDE": str(3 - int(threads))}, grace
+
+
+def test_the_time_left_counts_the_stage_being_started(tmp_path, capsys):
+    """The estimate printed as a stage starts includes that stage (``TYPICAL_S`` until one of its kind has run):
+    one robustness stage alone, 150 s, then a second one after it, timed by the first (seconds)."""
+    from tools import run_all
+
+    (tmp_path / "done_probe.py").write_text("import pathlib, sys\npathlib.Path(sys.argv[1]).write_text('{}')\n")
+
+    def stage(name, needs=()):
+        out = tmp_path / name
+        cmd = [sys.executable, "-m", "done_probe", str(out / "results.json")]
+        return run_all.Stage("robustness", name, 0, out, cmd, [], list(needs), env={"PYTHONPATH": str(tmp_path)})
+
+    first = stage("first")
+    assert run_all.run_stages([first, stage("second", [first])], dict(os.environ), jobs=1) == []
+    left = [line.rsplit("about ", 1)[1] for line in capsys.readouterr().out.splitlines() if "about " in line]
+    assert left[0] in ("5m00s left", "4m59s left") and left[1] in ("0m00s left", "0m01s left", "0m02s left"), left
