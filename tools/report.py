@@ -192,7 +192,9 @@ def tables(data, alias, methods, seeds, baseline, jobs: int = 1) -> list[Table]:
         out.append(t)
     if any(metric(data[k], "det") for k in data):
         keys = list(DET_KEYS)
-        empty = sorted({m for m, s in data if metric(data[(m, s)], "det", "no_detections")})
+        nothing = {m: [s for s in seeds if metric(data.get((m, s), {}), "det", "no_detections")] for m in methods}
+        empty = [name(m) + (f" (seed {', '.join(map(str, nothing[m]))})" if len(seeds) > 1 else "")
+                 for m in methods if nothing[m]]
         t = Table("Detection and instance segmentation (Mask R-CNN, COCO-style)",
                   ["method"] + keys + ["paper (box AP/50/75, mask AP/50/75)"],
                   f"No detection scored above the test score_thr on any image for {', '.join(empty)}: AP 0, "

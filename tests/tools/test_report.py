@@ -89,3 +89,7 @@ def test_detection_table_says_which_runs_found_nothing():
     data[("deit", 0)] = det(0.5, False)
     t = next(t for t in tables(data, "pvt_s", ["deit", "transmix"], [0], "deit") if t.title.startswith("Detection"))
     assert t.note == ""
+    data.update({("deit", 1): det(0.0, True), ("transmix", 1): det(1.1, False)})  # two seeds: the note names the seed
+    t = next(t for t in tables(data, "pvt_s", ["deit", "transmix"], [0, 1], "deit") if t.title.startswith("Detection"))
+    assert [r[:2] for r in t.rows] == [["deit", "0.2 ± 0.4"], ["transmix", "1.3 ± 0.3"]], t.rows
+    assert "on any image for deit (seed 1): AP 0" in t.note and "transmix" not in t.note

