@@ -72,6 +72,7 @@ class Stage:
     inputs: list[Path]  # files whose content defines the stage (configs, upstream checkpoints)
     needs: list[Stage] = field(default_factory=list)
     env: dict = field(default_factory=dict)  # per-stage environment (the SLURM job step's MASTER_PORT)
+    alias: str = ""  # the backbone, named in the label when a table's run trains several (``plan``'s ``named``)
 
     @property
     def distributed(self) -> bool:  # a training stage: every node takes part
@@ -79,7 +80,7 @@ class Stage:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.method} seed{self.seed}"
+        return f"{self.name} {self.method} seed{self.seed}" + (f" ({self.alias})" if self.alias else "")
 
 
 def sha_files(paths) -> str:
@@ -175,7 +176,8 @@ class Launch:
 def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Path, launch: Launch | int = 1,
          weights: dict[str, Path] | None = None, num_classes: int | None = None,
          teacher: Path | dict | None = None, saliency: tuple[Path, str | None] | None = None,
-         only: set[str] | None = None, files: dict | None = None, first_index: int = 0) -> list[Stage]:
+         only: set[str] | None = None, files: dict | None = None, first_index: int = 0,
+         named: bool = False) -> list[Stage]:
     """Every stage of the run, launched as ``launch`` says (an int: that many processes on this node); ``weights``:
     method -> released checkpoint imported instead of pretraining, refused when its head does not have the data's
     ``num_classes``; ``saliency``: ``(file, head)`` of the one saliency provider for salient dropping (default: the
@@ -184,7 +186,8 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
     standard ones, without ADE20K UperNet and the speed stage; pretraining is always planned),
     e.g. what a paper table's columns read (:func:`table_stages`); ``files``: a table's checkpoint slots
     (``tools.tables.parse_files``): a method option whose value is a slot name takes that file; ``first_index``: the
-    place of the first stage in the whole run (several backbones' plans in one run: the ports stay distinct)."""
+    place of the first stage in the whole run (several backbones' plans in one run: the ports stay distinct);
+    ``named``: the stages' labels name the backbone (those several backbones' plans)."""
     files = files or {}
     weights = weights or {}
     launch = launch if isinstance(launch, Launch) else Launch(gpus=launch)
@@ -260,6 +263,9 @@ def plan(alias: str, profile: str, methods: list[str], seeds: list[int], out: Pa
     for i, st in enumerate(stages):  # "-m MODULE ARGS" -> the launcher's command (the stage's place: its port)
         head, st.env = launch.cmd(st.cmd[1], st.name, first_index + i)
         st.cmd = head + st.cmd[2:]
+    if named:  # a table whose rows train several backbones under one --out: say which one each stage is
+        for st in stages:
+            st.alias = alias
     return stages
 
 
@@ -648,11 +654,12 @@ def main(argv=None) -> int:
     launch = Launch(args.gpus, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.launcher,
                     args.partition)
     only = None if table is None else table_stages(table) | (STANDARD_STAGES if args.all_stages else set())
+    others = table_other_backbones(table) if table is not None else {}  # "ALIAS:LABEL" rows
     stages = plan(args.model, args.profile, methods, seeds, out, launch, weights, n_classes, teacher, saliency, only,
-                  files)
-    for other, labels in (table_other_backbones(table) if table is not None else {}).items():  # "ALIAS:LABEL" rows
+                  files, named=bool(others))
+    for other, labels in others.items():
         stages += plan(other, args.profile, labels, seeds, out, launch, None, None, teacher, None, only, files,
-                       first_index=len(stages))
+                       first_index=len(stages), named=True)
     jobs = args.jobs or (1 if args.nnodes > 1 or args.launcher == "slurm" else default_jobs())
     stale = [st for st in stages if is_done(st) and is_stale(st)]
     if stale:

@@ -289,8 +289,10 @@ def test_table_presets_and_method_variants(tmp_path, monkeypatch):
     launch = Launch(gpus=2, nnodes=2, node_rank=0, master_port=29500)
     stages = []
     for alias, labels in table_other_backbones(t7).items():
-        stages += plan(alias, "tiny", labels, [0], tmp_path, launch, only=set(), first_index=len(stages))
+        stages += plan(alias, "tiny", labels, [0], tmp_path, launch, only=set(), first_index=len(stages), named=True)
     assert [s.name for s in stages] == ["pretrain"] * 6  # a top-1 table: no transfer, no robustness
+    assert [s.label for s in stages][:2] == ["pretrain deit seed0 (swin_t)", "pretrain deit seed0 (ca_swin_t)"]
+    assert st.label == "pretrain transmix@attn_source=rollout seed0"  # one backbone: the label does not name it
     ports = [next(a for a in s.cmd if a.startswith("--master_port=")) for s in stages]
     assert len(set(ports)) == 6
     from tools.run_all import check_teacher
