@@ -430,7 +430,14 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     root = Path(root)
     rep = root / "report" / table["key"] if table is not None else root / "report"
     data = load(root, methods, seeds)
-    jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in data.values()] or [1])
+    # a table's ``ALIAS:LABEL`` rows (other backbones' runs under the same --out, TransMix Table 7): in the header,
+    # results.csv and the missing / stale lists too, keyed by the row
+    rows = [(o, label) for o, sep, label in (r.partition(":") for r in (table or {}).get("rows", {})) if sep]
+    every = dict(data)
+    for o, label in rows:
+        found = load(root.parent / o, [label], seeds)
+        every.update({(f"{o}:{label}", s): found[(label, s)] for s in seeds})
+    jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in every.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs) if methods \
         else []  # a table whose every row is another backbone's (TransMix Table 7): its own layout only
     if table is not None:  # the paper's table first, in its layout, the published numbers beside ours
@@ -442,29 +449,35 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
     w.writerow(["method", "seed", "stage", "metric", "value"])
-    for (m, s), stages in data.items():
+    for (m, s), stages in every.items():
         for st, res in stages.items():
             for k, v in _flat(res):
                 w.writerow([m, s, st, k, v])
     atomic_write_bytes(rep / "results.csv", buf.getvalue().encode())
-    meta = next((json.loads((root / m / f"seed{s}" / "pretrain/backbone.json").read_text())
-                 for m in methods for s in seeds if (root / m / f"seed{s}" / "pretrain/backbone.json").exists()), {})
+    runs = {alias: [(root, m) for m in methods]} if methods else {}  # backbone -> its (run folder, method)s
+    for o, label in rows:
+        runs.setdefault(o, []).append((root.parent / o, label))
+    metas = {a: next((json.loads((d / m / f"seed{s}" / "pretrain/backbone.json").read_text()) for d, m in dirs
+                      for s in seeds if (d / m / f"seed{s}" / "pretrain/backbone.json").exists()), {})
+             for a, dirs in (runs or {alias: []}).items()}
     provider = next((metric(v, "robustness", "saliency_provider") for v in data.values()
                      if metric(v, "robustness")), "—")
     expected = ("pretrain", "robustness") if planned is None else \
         ["pretrain"] + [k for k, v in {**STAGES, "bench": "bench_mixing"}.items()
                         if k != "pretrain" and v.split("/")[-1] in planned]
-    missing = [f"{m} seed{s}: {st}" for (m, s), v in data.items() for st in expected if st not in v]
-    stale = stale_results(data)
+    missing = [f"{m} seed{s}: {st}" for (m, s), v in every.items() for st in expected if st not in v]
+    stale = stale_results(every)
     ade20k = any(metric(v, "seg_upernet") for v in data.values())
     head = [f"# {alias}: mixing augmentations benchmark ({profile} profile)", "",
-            f"- methods: {', '.join(methods)} (baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
+            f"- methods: {', '.join(methods + [f'{o}:{m}' for o, m in rows if o != alias or m not in methods])} "
+            f"(baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
             f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
                                       if "synthetic" in str(data_root) else ""),
-            f"- backbone: {meta.get('timm_name', alias)} at {meta.get('img_size', '?')} px, token grid stride "
-            f"{meta.get('patch_size', '?')}, "
-            + ("a released checkpoint (not trained here)" if meta.get("external")
-               else f"{meta.get('epochs', '?')} epochs"),
+            f"- backbone{'s' if len(metas) > 1 else ''}: " + "; ".join(
+                f"{meta.get('timm_name', a)} at {meta.get('img_size', '?')} px, token grid stride "
+                f"{meta.get('patch_size', '?')}, " + ("a released checkpoint (not trained here)" if meta.get("external")
+                                                     else f"{meta.get('epochs', '?')} epochs")
+                for a, meta in metas.items()),
             f"- saliency provider for salient / non-salient dropping: {provider}",
             "- numbers are final-epoch values (never best-epoch); mean ± std over seeds",
             f"- pretraining ran {jobs} stage(s) at a time (run_all --jobs)",
@@ -478,9 +491,11 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
                         "imported with pretrain.import_weights; not trained here")
     head.append("")
     devs = ["## Protocol and deviations", ""]
-    for f, doc in config_docs(alias, profile, ade20k):
+    docs = list(dict.fromkeys(fd for a in metas for fd in config_docs(a, profile, ade20k)))  # each backbone's
+    for f, doc in docs:
         devs += [f"**{f}**", "", doc, ""]
-    notes = [(m, METHOD_NOTES[m.split("@")[0]]) for m in methods if m.split("@")[0] in METHOD_NOTES]
+    labels = list(dict.fromkeys(methods + [m for _, m in rows]))  # the rows of other backbones run methods too
+    notes = [(m, METHOD_NOTES[m.split("@")[0]]) for m in labels if m.split("@")[0] in METHOD_NOTES]
     devs += ["**methods**", ""] + [f"- {m}: {n}" for m, n in notes] + [""]
     md = "\n".join(head + ["## Results", ""] + [t.md() for t in tabs] +
                    (["## Curves", ""] + [f"![{n}]({n})" for n, _ in pngs] + [""] if pngs else []) +
@@ -492,8 +507,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
         imgs += (f"<h2>Mixed training samples (TransMix Figure 5)</h2><p class='note'>{html.escape(SAMPLES_NOTE)}</p>"
                  f"<img src='data:image/png;base64,{base64.b64encode(grid[1]).decode()}' alt='{grid[0]}'>")
     body = "<ul>" + "".join(f"<li>{html.escape(x[2:])}</li>" for x in head[2:] if x) + "</ul>"
-    dev_html = "".join(f"<h4>{html.escape(f)}</h4><pre>{html.escape(doc)}</pre>" for f, doc in
-                       config_docs(alias, profile, ade20k))
+    dev_html = "".join(f"<h4>{html.escape(f)}</h4><pre>{html.escape(doc)}</pre>" for f, doc in docs)
     dev_html += "<h4>methods</h4><ul>" + "".join(f"<li>{html.escape(m)}: {html.escape(n)}</li>"
                                                   for m, n in notes) + "</ul>"
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(alias)} report</title><style>"

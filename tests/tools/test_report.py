@@ -1,5 +1,7 @@
 """tools/report.py: the confidence interval of the top-1 difference; the published numbers' one source."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,32 @@ def test_detection_table_says_which_runs_found_nothing():
     t = next(t for t in tables(data, "pvt_s", ["deit", "transmix"], [0, 1], "deit") if t.title.startswith("Detection"))
     assert [r[:2] for r in t.rows] == [["deit", "0.2 ± 0.4"], ["transmix", "1.3 ± 0.3"]], t.rows
     assert "on any image for deit (seed 1): AP 0" in t.note and "transmix" not in t.note
+
+
+def test_a_table_of_other_backbones_runs_reports_them_in_its_header(tmp_path):
+    """TransMix Table 7's rows are all ``ALIAS:LABEL`` runs (no methods of the run's own backbone): the header names
+    those runs, each backbone's geometry and how many stages ran side by side, and the missing list and results.csv
+    cover them."""
+    from tools.report import write_report
+    from tools.tables import load_table
+
+    t = load_table("transmix-7")
+    for i, row in enumerate(list(t["rows"])[:-1]):  # the last row (TransMix-CA-Swin-S) has not run
+        alias, _, label = row.partition(":")
+        d = tmp_path / alias / label / "seed0" / "pretrain"
+        d.mkdir(parents=True)
+        (d / "results.json").write_text(json.dumps({"stage": "pretrain", "top1": 40.0 + i, "stages_side_by_side": 2}))
+        (d / "backbone.json").write_text(json.dumps({"timm_name": f"timm_{alias}", "img_size": 64,
+                                                     "patch_size": 32, "epochs": 5}))
+    rep = write_report(tmp_path / "ca_swin_t", "ca_swin_t", "demo", t["methods"], [0], "data", "deit", t,
+                       planned={"pretrain"})
+    md = rep.read_text()
+    assert ("- methods: swin_t:deit, ca_swin_t:deit, ca_swin_t:transmix, swin_s:deit, ca_swin_s:deit, "
+            "ca_swin_s:transmix (baseline: deit); seeds: 0") in md
+    assert "- backbones: timm_swin_t at 64 px, token grid stride 32, 5 epochs; timm_ca_swin_t at 64 px" in md
+    assert "- pretraining ran 2 stage(s) at a time" in md
+    assert "- missing results: ca_swin_s:transmix seed0: pretrain\n" in md
+    assert "**configs/pretrain/swin_s.py**" in md and "- transmix: label = (area + attention)/2" in md
+    csv = (rep.parent / "results.csv").read_text().splitlines()
+    assert "swin_s:deit,0,pretrain,top1,43.0" in csv and "ca_swin_t:deit,0,pretrain,top1,41.0" in csv
+    assert "| Swin-S (`swin_s:deit`) | 43.0 | — |" in md
