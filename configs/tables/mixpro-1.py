@@ -17,5 +17,6 @@ _numbers = {"deit_t14": (72.2, 72.6, 73.8), "deit_s14": (79.8, 80.7, 81.3), "dei
 published = {a: {"deit": [v[0]], "transmix": [v[1]], "mixpro": [v[2]]} for a, v in _numbers.items()}
 cost = ("paper: 3 runs x 300 epochs per backbone (400 for XCiT, CaiT); demo here: ~16 min for DeiT-S/14 from "
         "scratch (measured 2026-12-07 on a 2-core CPU without AMX (fp32), stages two at a time: a pair 9m56s, "
-        "then MixPro alone; 19m30s before the twin wait, when it ran 9m24s on one thread), over an hour for "
-        "PVT-S (3 runs; 6.3 s a step two side by side; not run by hand)")
+        "then MixPro alone; 19m30s before the twin wait, when it ran 9m24s on one thread), ~66 min for PVT-S "
+        "(the same day: the DeiT-recipe and TransMix runs ~47 min a pair in transmix-3, MixPro's alone 18m38s "
+        "in mixpro-4)")

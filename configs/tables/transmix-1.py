@@ -19,6 +19,6 @@ published = {  # the numbers tools/report.py prints beside its Classification ta
 }
 cost = ("paper: 2 runs x 300 epochs per backbone (8 V100s, 1-4 days each); demo here: ~11 min for DeiT-S from "
         "scratch (measured 2026-12-07 on a 2-core CPU without AMX (fp32), stages two at a time: its 2 runs "
-        "side by side 10m54s; the report 13 s on top of Table 2's runs), about 41 min for PVT-S (6.3 s a step "
-        "two side by side; not run by hand)")
+        "side by side 10m54s; the report 13 s on top of Table 2's runs), ~47 min for PVT-S (its 2 runs are "
+        "transmix-3's pretrainings, measured the same day)")
 missing = ""
