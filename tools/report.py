@@ -432,7 +432,8 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     data = load(root, methods, seeds)
     # a table's ``ALIAS:LABEL`` rows (other backbones' runs under the same --out, TransMix Table 7): in the header,
     # results.csv and the missing / stale lists too, keyed by the row
-    rows = [(o, label) for o, sep, label in (r.partition(":") for r in (table or {}).get("rows", {})) if sep]
+    rows = [(o, label) for o, sep, label in (r.partition(":") for r in (table or {}).get("rows", {}))
+            if sep and not (o == alias and label in methods)]  # (this backbone's own methods are in ``data``)
     every = dict(data)
     for o, label in rows:
         found = load(root.parent / o, [label], seeds)
@@ -469,7 +470,7 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     stale = stale_results(every)
     ade20k = any(metric(v, "seg_upernet") for v in data.values())
     head = [f"# {alias}: mixing augmentations benchmark ({profile} profile)", "",
-            f"- methods: {', '.join(methods + [f'{o}:{m}' for o, m in rows if o != alias or m not in methods])} "
+            f"- methods: {', '.join(methods + [f'{o}:{m}' for o, m in rows])} "
             f"(baseline: {baseline}); seeds: {', '.join(map(str, seeds))}",
             f"- data: {data_root}" + (" (built-in synthetic benchmark: numbers are not comparable to the papers')"
                                       if "synthetic" in str(data_root) else ""),
