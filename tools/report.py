@@ -385,17 +385,11 @@ METHOD_NOTES = {
 }
 
 
-def paper_table(t: dict, data, alias: str, seeds, root: Path | None = None) -> Table:
+def paper_table(t: dict, data, alias: str, seeds) -> Table:
     """A ``configs/tables`` preset (``tools.tables.load_table``) laid out as the paper's table for ``alias``: per row,
-    each column's value (mean ± std over seeds) beside the published one; a row ``ALIAS:LABEL`` is read from
-    ``<root>/../ALIAS`` (another backbone's run under the same output folder)."""
+    each column's value (mean ± std over seeds) beside the published one; ``data`` holds a row ``ALIAS:LABEL`` under
+    that key (:func:`load_rows`)."""
     pub = t["published"].get(alias, {})
-    data = dict(data)
-    for row in t["rows"]:
-        other, sep, label = row.partition(":")
-        if sep and root is not None:
-            found = load(Path(root).parent / other, [label], seeds)
-            data.update({(row, s): found[(label, s)] for s in seeds})
     table = Table(f"{t['paper']} {t['table']} ({alias})",
                   [f"{t['paper']} {t['table']}"] + [c for title in t["columns"] for c in (title, f"paper {title}")],
                   f"{t['caption']}. Published numbers for {alias}" + ("" if pub else ": none (the paper did not run "
@@ -408,6 +402,18 @@ def paper_table(t: dict, data, alias: str, seeds, root: Path | None = None) -> T
                     "—" if p is None else f"{p:.{digits}f}"]
         table.rows.append(row)
     return table
+
+
+def load_rows(t: dict | None, root: Path, seeds) -> dict:
+    """``{(ALIAS:LABEL, seed): {stage: results}}`` for a table's rows that are another backbone's run, read from
+    ``<root>/../ALIAS`` (the same output folder)."""
+    out = {}
+    for row in (t or {}).get("rows", {}):
+        other, sep, label = row.partition(":")
+        if sep:
+            found = load(root.parent / other, [label], seeds)
+            out.update({(row, s): found[(label, s)] for s in seeds})
+    return out
 
 
 def stale_results(data) -> list[str]:
@@ -431,18 +437,16 @@ def write_report(root: Path, alias: str, profile: str, methods, seeds, data_root
     rep = root / "report" / table["key"] if table is not None else root / "report"
     data = load(root, methods, seeds)
     # a table's ``ALIAS:LABEL`` rows (other backbones' runs under the same --out, TransMix Table 7): in the header,
-    # results.csv and the missing / stale lists too, keyed by the row
+    # results.csv and the missing / stale lists too, unless one of this backbone's own methods (already in ``data``)
+    row_data = load_rows(table, root, seeds)
     rows = [(o, label) for o, sep, label in (r.partition(":") for r in (table or {}).get("rows", {}))
-            if sep and not (o == alias and label in methods)]  # (this backbone's own methods are in ``data``)
-    every = dict(data)
-    for o, label in rows:
-        found = load(root.parent / o, [label], seeds)
-        every.update({(f"{o}:{label}", s): found[(label, s)] for s in seeds})
+            if sep and not (o == alias and label in methods)]
+    every = {**data, **{(f"{o}:{label}", s): row_data[(f"{o}:{label}", s)] for o, label in rows for s in seeds}}
     jobs = max([metric(v, "pretrain", "stages_side_by_side") or 1 for v in every.values()] or [1])
     tabs = tables(data, alias, methods, seeds, baseline if baseline in methods else methods[0], jobs) if methods \
         else []  # a table whose every row is another backbone's (TransMix Table 7): its own layout only
     if table is not None:  # the paper's table first, in its layout, the published numbers beside ours
-        tabs.insert(0, paper_table(table, data, alias, seeds, root))
+        tabs.insert(0, paper_table(table, {**data, **row_data}, alias, seeds))
     pngs = curves(data, methods, seeds) if any(metric(v, "robustness") for v in data.values()) else []
     grid = mixed_sample_grid(root, methods, seeds)
     for name, b in pngs + ([grid] if grid else []):
